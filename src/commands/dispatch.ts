@@ -1,0 +1,84 @@
+import type { Client } from './client.js';
+import { ERR, sanitizeError } from './errors.js';
+import { ReplyError } from './reply.js';
+import type { Command } from './table.js';
+
+/**
+ * The one path every command takes, as Redis's processCommand(): look the command up, check
+ * arity and authentication, then run its handler. Checks that belong to every command live here
+ * and nowhere else.
+ */
+export function execute(client: Client, args: string[]): void {
+  const server = client.server;
+  const ks = server.keyspace;
+  ks.tick();
+  client.lastInteraction = Date.now();
+
+  const cmd = lookupCommand(client, args);
+  if (cmd === undefined) return;
+  client.lastCommand = cmd.fullname;
+
+  if (!client.authenticated && !cmd.noauth) {
+    reject(client, cmd, ERR.noAuth);
+    return;
+  }
+
+  ks.noTouch = client.noTouch;
+  const start = performance.now();
+  try {
+    cmd.handler!(client, args);
+  } catch (e) {
+    if (e instanceof ReplyError) {
+      client.reply.error(sanitizeError(e.message));
+      cmd.failedCalls++;
+      server.stats.totalErrorReplies++;
+    } else {
+      // A bug, not a user error: answer like Redis would rather than crash the server.
+      console.error(`stickynote: internal error in '${cmd.fullname}':`, e);
+      client.reply.error(`ERR internal error in '${cmd.fullname}': ${sanitizeError(String((e as Error)?.message ?? e))}`);
+      cmd.failedCalls++;
+      server.stats.totalErrorReplies++;
+    }
+  } finally {
+    ks.noTouch = false;
+  }
+  cmd.usec += (performance.now() - start) * 1000;
+  cmd.calls++;
+  server.stats.totalCommandsProcessed++;
+}
+
+function reject(client: Client, cmd: Command | null, message: string): void {
+  client.reply.error(sanitizeError(message));
+  client.server.stats.totalErrorReplies++;
+  if (cmd) cmd.rejectedCalls++;
+}
+
+/**
+ * Finds the command (or subcommand) for `args`, replying with Redis's exact error text when
+ * there is none or when the arity is wrong.
+ */
+export function lookupCommand(client: Client, args: string[]): Command | undefined {
+  const table = client.server.commands;
+  const name = args[0];
+  let cmd = table.get(name) ?? table.get(name.toLowerCase());
+  if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) {
+    const sub = cmd.subcommands.get(args[1].toLowerCase());
+    if (sub === undefined) {
+      reject(client, null, `ERR unknown subcommand '${args[1].slice(0, 128)}'. Try ${name.toUpperCase()} HELP.`);
+      return undefined;
+    }
+    cmd = sub;
+  }
+  if (cmd === undefined) {
+    let list = '';
+    for (let i = 1; i < args.length && list.length < 128; i++) list += `'${args[i].slice(0, 128 - list.length)}' `;
+    reject(client, null, `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${list}`);
+    return undefined;
+  }
+  const arity = cmd.arity;
+  if ((arity > 0 && arity !== args.length) || args.length < -arity || cmd.handler === null) {
+    reject(client, cmd, ERR.wrongArgs(cmd.fullname));
+    return undefined;
+  }
+  return cmd;
+}

@@ -1,0 +1,21 @@
+/** Redis's shared error replies, word for word (server.c createSharedObjects). One place for each. */
+export const ERR = {
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  syntax: 'ERR syntax error',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  noSuchKey: 'ERR no such key',
+  outOfRange: 'ERR index out of range',
+  dbIndexOutOfRange: 'ERR DB index is out of range',
+  sameObject: 'ERR source and destination objects are the same',
+  noAuth: 'NOAUTH Authentication required.',
+  overflow: 'ERR increment or decrement would overflow',
+  invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
+  wrongArgs: (fullname: string) => `ERR wrong number of arguments for '${fullname}' command`,
+  positive: (what: string) => `ERR ${what} is out of range, must be positive`,
+} as const;
+
+/** Redis's addReplyError* replace CR/LF so an error stays one protocol line. */
+export function sanitizeError(message: string): string {
+  return message.includes('\r') || message.includes('\n') ? message.replace(/[\r\n]/g, ' ') : message;
+}

@@ -1,0 +1,21 @@
+import type { CommandDef } from './table.js';
+import { connectionCommands } from './connection.js';
+import { serverCommands } from './server.js';
+import { keyCommands } from './keys.js';
+import { stringCommands } from './strings.js';
+import { hashCommands } from './hashes.js';
+import { listCommands } from './lists.js';
+import { setCommands } from './sets.js';
+import { zsetCommands } from './zsets.js';
+
+/** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
+export const ALL_COMMANDS: readonly CommandDef[] = [
+  ...connectionCommands,
+  ...serverCommands,
+  ...keyCommands,
+  ...stringCommands,
+  ...hashCommands,
+  ...listCommands,
+  ...setCommands,
+  ...zsetCommands,
+];

@@ -1,0 +1,61 @@
+import { Config } from '../config/config.js';
+import { Keyspace } from '../engine/keyspace.js';
+import type { Clock } from '../engine/clock.js';
+import type { Client } from './client.js';
+import { CommandTable } from './table.js';
+import { ALL_COMMANDS } from './index.js';
+
+export interface ServerStats {
+  totalCommandsProcessed: number;
+  totalConnectionsReceived: number;
+  rejectedConnections: number;
+  totalNetInputBytes: number;
+  totalNetOutputBytes: number;
+  totalErrorReplies: number;
+}
+
+/**
+ * Everything commands may reach beyond their own client: the keyspace, configuration, the command
+ * table, the list of clients and server-wide statistics. Shared by the TCP server and the
+ * embedded API (one engine, two doors).
+ */
+export class ServerContext {
+  readonly keyspace: Keyspace;
+  readonly config: Config;
+  readonly commands: CommandTable;
+  readonly clients = new Map<number, Client>();
+  readonly startedAt = Date.now();
+  readonly runId = Array.from({ length: 40 }, () => '0123456789abcdef'[(Math.random() * 16) | 0]).join('');
+  nextClientId = 1;
+  /** TCP port actually bound (0 for a purely embedded engine). */
+  tcpPort = 0;
+  readonly stats: ServerStats = {
+    totalCommandsProcessed: 0,
+    totalConnectionsReceived: 0,
+    rejectedConnections: 0,
+    totalNetInputBytes: 0,
+    totalNetOutputBytes: 0,
+    totalErrorReplies: 0,
+  };
+  /** Installed by the TCP server: SHUTDOWN closes listeners and exits. */
+  shutdown: (() => void) | null = null;
+  /** Path of the config file the server was started with, if any. */
+  configFile = '';
+
+  constructor(options: { config?: Config; clock?: Clock } = {}) {
+    this.config = options.config ?? new Config();
+    this.keyspace = new Keyspace({ databases: this.config.typed.databases, clock: options.clock });
+    this.commands = new CommandTable(ALL_COMMANDS);
+  }
+
+  resetStats(): void {
+    this.keyspace.resetStats();
+    const s = this.stats;
+    s.totalCommandsProcessed = s.totalConnectionsReceived = s.rejectedConnections = 0;
+    s.totalNetInputBytes = s.totalNetOutputBytes = s.totalErrorReplies = 0;
+    for (const cmd of this.commands.all()) {
+      cmd.calls = cmd.usec = cmd.failedCalls = cmd.rejectedCalls = 0;
+      if (cmd.subcommands) for (const sub of cmd.subcommands.values()) sub.calls = sub.usec = sub.failedCalls = sub.rejectedCalls = 0;
+    }
+  }
+}

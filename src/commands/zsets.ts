@@ -1,0 +1,4 @@
+import type { CommandDef } from './table.js';
+
+/** zset commands (issue 3). */
+export const zsetCommands: CommandDef[] = [];

@@ -1,0 +1,153 @@
+import { type Clock, systemClock } from './clock.js';
+import { Database } from './database.js';
+
+export interface KeyspaceStats {
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredKeys: number;
+  evictedKeys: number;
+  /** Times the active expiry cycle stopped because it used up its time budget. */
+  expiredTimeCapReached: number;
+  /** Share of expired keys among those sampled by the last cycle (estimate of stale keys left). */
+  expiredStalePercent: number;
+}
+
+/** Told of every change to a key: WATCH, client tracking and keyspace notifications listen. */
+export interface KeyListener {
+  /** A key was written, deleted, or expired. */
+  keyModified?(db: Database, key: string): void;
+  /** A key was removed because its TTL passed. */
+  keyExpired?(db: Database, key: string): void;
+  /** A whole database changed at once (FLUSHDB/FLUSHALL/SWAPDB). */
+  databaseChanged?(db: Database): void;
+}
+
+export interface KeyspaceOptions {
+  databases?: number;
+  clock?: Clock;
+}
+
+/** Redis's ACTIVE_EXPIRE_CYCLE_* tuning at active-expire-effort 1. */
+const KEYS_PER_LOOP = 20;
+const ACCEPTABLE_STALE = 10;
+
+/**
+ * The whole data set: the numbered databases, the clock, statistics and change listeners.
+ * Knows nothing about sockets or RESP.
+ */
+export class Keyspace {
+  readonly dbs: Database[];
+  readonly clock: Clock;
+  /** Time of the command being executed (Redis caches it per command so one command sees one instant). */
+  now: number;
+  /** Seconds clock used for access times (OBJECT IDLETIME). */
+  lruClock: number;
+  /** When set, reads do not update access times (CLIENT NO-TOUCH). */
+  noTouch = false;
+  readonly stats: KeyspaceStats = {
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    expiredKeys: 0,
+    evictedKeys: 0,
+    expiredTimeCapReached: 0,
+    expiredStalePercent: 0,
+  };
+  private listeners: KeyListener[] = [];
+  private expireDb = 0;
+
+  constructor(options: KeyspaceOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.now = this.clock.now();
+    this.lruClock = Math.floor(this.now / 1000);
+    const n = options.databases ?? 16;
+    this.dbs = Array.from({ length: n }, (_, i) => new Database(i, this));
+  }
+
+  /** Reads the clock; called before each command. */
+  tick(): number {
+    this.now = this.clock.now();
+    this.lruClock = Math.floor(this.now / 1000);
+    return this.now;
+  }
+
+  get hasKeyListeners(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  addListener(listener: KeyListener): void {
+    this.listeners.push(listener);
+  }
+
+  removeListener(listener: KeyListener): void {
+    this.listeners = this.listeners.filter((l) => l !== listener);
+  }
+
+  keyModified(db: Database, key: string): void {
+    for (const l of this.listeners) l.keyModified?.(db, key);
+  }
+
+  keyExpired(db: Database, key: string): void {
+    this.stats.expiredKeys++;
+    for (const l of this.listeners) {
+      l.keyExpired?.(db, key);
+      l.keyModified?.(db, key);
+    }
+  }
+
+  databaseChanged(db: Database): void {
+    for (const l of this.listeners) l.databaseChanged?.(db);
+  }
+
+  flushAll(): number {
+    let n = 0;
+    for (const db of this.dbs) {
+      n += db.clear();
+      this.databaseChanged(db);
+    }
+    return n;
+  }
+
+  swap(a: number, b: number): void {
+    this.dbs[a].swapWith(this.dbs[b]);
+    this.databaseChanged(this.dbs[a]);
+    this.databaseChanged(this.dbs[b]);
+  }
+
+  /**
+   * Active expiry, in the manner of Redis's activeExpireCycle: walks the databases sampling keys
+   * with a TTL, KEYS_PER_LOOP at a time, repeating on a database while more than ACCEPTABLE_STALE
+   * percent of a sample had expired, and stopping when `budgetMs` is used up. Bounds both the time
+   * per call and (over repeated calls) the share of expired keys left in memory.
+   */
+  activeExpireCycle(budgetMs: number): void {
+    const start = performance.now();
+    this.tick();
+    let totalSampled = 0;
+    let totalExpired = 0;
+    const n = this.dbs.length;
+    for (let d = 0; d < n; d++) {
+      const db = this.dbs[this.expireDb];
+      this.expireDb = (this.expireDb + 1) % n;
+      let iterations = 0;
+      for (;;) {
+        if (db.expiresCount === 0) break;
+        const [sampled, expired] = db.expireSample(KEYS_PER_LOOP);
+        totalSampled += sampled;
+        totalExpired += expired;
+        if ((++iterations & 15) === 0 && performance.now() - start > budgetMs) {
+          this.stats.expiredTimeCapReached++;
+          this.stats.expiredStalePercent = totalSampled ? (totalExpired * 100) / totalSampled : 0;
+          return;
+        }
+        if (sampled === 0 || (expired * 100) / sampled <= ACCEPTABLE_STALE) break;
+      }
+    }
+    this.stats.expiredStalePercent = totalSampled ? (totalExpired * 100) / totalSampled : 0;
+  }
+
+  resetStats(): void {
+    const s = this.stats;
+    s.keyspaceHits = s.keyspaceMisses = s.expiredKeys = s.evictedKeys = s.expiredTimeCapReached = 0;
+    s.expiredStalePercent = 0;
+  }
+}

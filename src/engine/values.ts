@@ -1,0 +1,85 @@
+/**
+ * The values a key can hold. Strings are latin1 JS strings (one char per byte, binary-safe and
+ * compact); a string that is edited in place (SETRANGE, SETBIT, APPEND) becomes a RawString, a
+ * growable byte buffer, as Redis turns such strings into its "raw" encoding.
+ * Container types are classes with a `type` tag; each lives with its command group.
+ */
+export type RedisType = 'string' | 'hash' | 'list' | 'set' | 'zset';
+
+/** A mutable byte string with amortised growth (Redis's sds with free space). */
+export class RawString {
+  readonly type = 'string' as const;
+  constructor(
+    public buf: Buffer,
+    public length: number,
+  ) {}
+
+  static from(s: string | RawString, extra = 0): RawString {
+    if (typeof s !== 'string') return s;
+    const buf = Buffer.allocUnsafe(s.length + extra);
+    buf.latin1Write(s, 0);
+    return new RawString(buf, s.length);
+  }
+
+  /** Makes room for `size` bytes, zero-filling any new bytes up to `size`. */
+  grow(size: number): void {
+    if (size <= this.length) return;
+    if (size > this.buf.length) {
+      const cap = Math.max(size, Math.min(this.buf.length * 2, size + 1024 * 1024));
+      const next = Buffer.allocUnsafe(cap);
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    this.buf.fill(0, this.length, size);
+    this.length = size;
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  toString(): string {
+    return this.buf.latin1Slice(0, this.length);
+  }
+}
+
+export type StringValue = string | RawString;
+
+/** A non-string value: hashes, lists, sets and sorted sets implement this. */
+export interface ContainerValue {
+  readonly type: Exclude<RedisType, 'string'>;
+  /** Number of elements; a container with 0 elements is deleted by the keyspace. */
+  readonly size: number;
+  /** Deep copy (COPY command). */
+  clone(): ContainerValue;
+}
+
+export type Value = StringValue | ContainerValue;
+
+export function typeOf(v: Value): RedisType {
+  return typeof v === 'string' ? 'string' : v.type;
+}
+
+export function isString(v: Value): v is StringValue {
+  return typeof v === 'string' || v instanceof RawString;
+}
+
+/** The bytes of a string value as a latin1 string. */
+export function stringOf(v: StringValue): string {
+  return typeof v === 'string' ? v : v.toString();
+}
+
+/** Length in bytes of a string value. */
+export function stringLength(v: StringValue): number {
+  return v.length;
+}
+
+export function cloneValue(v: Value): Value {
+  if (typeof v === 'string') return v;
+  if (v instanceof RawString) {
+    const buf = Buffer.allocUnsafe(v.length);
+    v.buf.copy(buf, 0, 0, v.length);
+    return new RawString(buf, v.length);
+  }
+  return v.clone();
+}

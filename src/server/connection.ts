@@ -1,0 +1,96 @@
+import type net from 'node:net';
+import { Client } from '../commands/client.js';
+import { execute } from '../commands/dispatch.js';
+import type { ServerContext } from '../commands/server-context.js';
+import { RespParser } from './resp-parser.js';
+import { RespWriter } from './resp-writer.js';
+
+/** Stop reading from a client whose unread replies exceed this, until its socket drains. */
+const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+
+/**
+ * One TCP client: socket → parser → dispatch → writer → socket. Every command parsed from one
+ * read runs synchronously, and all their replies leave in a single socket write.
+ */
+export class Connection {
+  readonly client: Client;
+  private readonly parser: RespParser;
+  private readonly writer = new RespWriter();
+  private closed = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly server: ServerContext,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.client = new Client(server, this.writer);
+    const c = this.client;
+    c.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    c.laddr = `${socket.localAddress}:${socket.localPort}`;
+    c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    c.kill = () => this.close();
+    c.outputBytes = () => this.writer.size + socket.writableLength;
+    c.queryBytes = () => this.parser.pendingBytes;
+    const cfg = server.config.typed;
+    this.parser = new RespParser(
+      {
+        command: (args) => {
+          if (!c.closeAfterReply) execute(c, args);
+        },
+        protocolError: (message) => {
+          if (message !== null) this.writer.error(message);
+          c.closeAfterReply = true;
+        },
+        authRequired: () => !c.authenticated,
+      },
+      { maxBulkLen: cfg.protoMaxBulkLen, maxQueryBuffer: cfg.clientQueryBufferLimit },
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => socket.resume());
+    socket.on('close', () => this.close());
+    socket.on('error', () => this.close());
+    server.clients.set(c.id, c);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.server.stats.totalNetInputBytes += chunk.length;
+    this.parser.feed(chunk);
+    this.flush();
+  }
+
+  /** Writes everything the writer holds in one socket write; closes if the client must go. */
+  flush(): void {
+    if (this.closed) return;
+    const out = this.writer.take();
+    const socket = this.socket;
+    if (out !== null) {
+      if (Array.isArray(out)) {
+        socket.cork();
+        for (const b of out) {
+          this.server.stats.totalNetOutputBytes += b.length;
+          socket.write(b);
+        }
+        socket.uncork();
+      } else {
+        this.server.stats.totalNetOutputBytes += out.length;
+        socket.write(out);
+      }
+      if (socket.writableLength > OUTPUT_HIGH_WATER) socket.pause();
+    }
+    if (this.client.closeAfterReply) {
+      this.closed = true;
+      socket.end();
+      this.server.clients.delete(this.client.id);
+      this.onClose(this);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.server.clients.delete(this.client.id);
+    this.onClose(this);
+  }
+}

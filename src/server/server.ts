@@ -1,0 +1,85 @@
+import net from 'node:net';
+import { ServerContext } from '../commands/server-context.js';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../engine/clock.js';
+import { Connection } from './connection.js';
+
+export interface ServerOptions {
+  /** Configuration (port, bind, requirepass, …); defaults to Redis's defaults on 127.0.0.1:6379. */
+  config?: Config;
+  clock?: Clock;
+}
+
+/**
+ * The TCP door to the engine: accepts connections, runs the periodic server cron (active expiry)
+ * and shuts down cleanly.
+ */
+export class StickyServer {
+  readonly context: ServerContext;
+  private readonly tcp: net.Server;
+  private readonly connections = new Set<Connection>();
+  private cron: NodeJS.Timeout | null = null;
+
+  constructor(options: ServerOptions = {}) {
+    this.context = new ServerContext(options);
+    this.context.shutdown = () => void this.close();
+    this.tcp = net.createServer((socket) => this.accept(socket));
+  }
+
+  get port(): number {
+    return this.context.tcpPort;
+  }
+
+  private accept(socket: net.Socket): void {
+    const ctx = this.context;
+    if (ctx.clients.size >= ctx.config.typed.maxclients) {
+      ctx.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    ctx.stats.totalConnectionsReceived++;
+    this.connections.add(new Connection(socket, ctx, (c) => this.connections.delete(c)));
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(port = this.context.config.typed.port, host = this.context.config.typed.bind): Promise<number> {
+    const hosts = host.split(/\s+/).filter(Boolean);
+    return new Promise((resolve, reject) => {
+      this.tcp.once('error', reject);
+      this.tcp.listen({ port, host: hosts[0] ?? '127.0.0.1', exclusive: true }, () => {
+        this.tcp.off('error', reject);
+        this.context.tcpPort = (this.tcp.address() as net.AddressInfo).port;
+        this.startCron();
+        resolve(this.context.tcpPort);
+      });
+    });
+  }
+
+  /** Periodic work, like Redis's serverCron at `hz`: active expiry with a bounded time budget. */
+  private startCron(): void {
+    const hz = Math.max(1, Math.min(500, this.context.config.typed.hz || 10));
+    const period = 1000 / hz;
+    // Redis's slow cycle may use 25% of the CPU time between two runs.
+    const budget = period * 0.25;
+    this.cron = setInterval(() => this.context.keyspace.activeExpireCycle(budget), period);
+    this.cron.unref();
+  }
+
+  /** Stops accepting, closes every client, and resolves when the listener is closed. */
+  close(): Promise<void> {
+    if (this.cron) clearInterval(this.cron);
+    this.cron = null;
+    for (const c of [...this.connections]) c.close();
+    return new Promise((resolve) => {
+      if (!this.tcp.listening) return resolve();
+      this.tcp.close(() => resolve());
+    });
+  }
+}
+
+/** Creates a server and starts listening (port 0 picks a free port). */
+export async function startServer(options: ServerOptions & { port?: number; host?: string } = {}): Promise<StickyServer> {
+  const server = new StickyServer(options);
+  await server.listen(options.port ?? server.context.config.typed.port, options.host ?? server.context.config.typed.bind);
+  return server;
+}

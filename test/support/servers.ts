@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { RawClient } from './raw-client.js';
+
+export interface RunningServer {
+  port: number;
+  /** Server version string reported by INFO. */
+  version: string;
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPing(port: number, proc: ChildProcess, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
+    try {
+      const c = await RawClient.connect(port);
+      const r = await c.send('PING');
+      c.close();
+      if (r.reply.t === 'status') return;
+    } catch (e) {
+      lastErr = e;
+    }
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  throw new Error(`server on port ${port} did not answer PING: ${String(lastErr)}`);
+}
+
+function stopProcess(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts Debian's redis-server (the oracle) on a free loopback port with persistence off.
+ * Extra `args` are passed as redis-server flags, e.g. ['--requirepass', 'secret'].
+ */
+export async function startRedis(args: string[] = []): Promise<RunningServer> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    proc.stderr?.resume();
+    try {
+      await waitForPing(port, proc);
+    } catch (e) {
+      await stopProcess(proc);
+      if (attempt < 3) continue;
+      throw e;
+    }
+    const c = await RawClient.connect(port);
+    const info = await c.send('INFO', 'server');
+    c.close();
+    const version = /redis_version:(\S+)/.exec(String((info.reply as { v: string }).v))?.[1] ?? 'unknown';
+    return { port, version, pid: proc.pid, stop: () => stopProcess(proc) };
+  }
+}
+
+const BIN = fileURLToPath(new URL('../../src/bin/stickynote-server.js', import.meta.url));
+
+/** Starts stickynote-server as a child process (the real binary) on a free loopback port. */
+export async function startStickynoteProcess(args: string[] = []): Promise<RunningServer & { proc: ChildProcess }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const proc = spawn(process.execPath, [BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout?.resume();
+    proc.stderr?.resume();
+    try {
+      await waitForPing(port, proc);
+    } catch (e) {
+      await stopProcess(proc);
+      if (attempt < 3) continue;
+      throw e;
+    }
+    return { port, version: 'stickynote', pid: proc.pid, proc, stop: () => stopProcess(proc) };
+  }
+}
