@@ -1,44 +1,175 @@
 #!/usr/bin/env node
-import { configFromArgv } from '../config/args.js';
+import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { configFromArgv, ConfigLineError, type LoadedConfig } from '../config/args.js';
+import type { Config } from '../config/config.js';
 import { StickyServer } from '../server/server.js';
 
-/** `stickynote-server [config-file] [--option value …]`, the same syntax as redis-server. */
+/**
+ * `stickynote-server [/path/to/redis.conf] [options] [-]`, redis-server's syntax and behaviour:
+ * the same option parsing and FATAL CONFIG FILE ERROR report, Redis-style log lines on stdout
+ * (or `logfile`), a clean shutdown with exit code 0 on SIGINT/SIGTERM/SHUTDOWN, exit code 1 when
+ * the port is taken.
+ */
+
+const VERSION = readVersion();
+
+function readVersion(): string {
+  try {
+    // dist/src/bin/ -> package root.
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const USAGE = `Usage: stickynote-server [/path/to/redis.conf] [options] [-]
+       stickynote-server - (read config from stdin)
+       stickynote-server -v or --version
+       stickynote-server -h or --help
+
+Examples:
+       stickynote-server (run the server with default conf)
+       echo 'maxmemory 128mb' | stickynote-server -
+       stickynote-server /etc/redis/6379.conf
+       stickynote-server --port 7777
+       stickynote-server --port 7777 --maxmemory 100mb --maxmemory-policy allkeys-lru
+       stickynote-server /etc/myredis.conf --loglevel verbose -
+`;
+
+const LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
+type Level = (typeof LEVELS)[number];
+const MARKS: Record<Level, string> = { debug: '.', verbose: '-', notice: '*', warning: '#' };
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Redis's log line format: "pid:role dd Mon yyyy hh:mm:ss.mmm <mark> message". */
+class Logger {
+  role = 'C';
+  constructor(private config: Config | null = null) {}
+
+  use(config: Config): void {
+    this.config = config;
+  }
+
+  log(level: Level, message: string): void {
+    const threshold = this.config?.get('loglevel') ?? 'notice';
+    if (threshold === 'nothing' || LEVELS.indexOf(level) < LEVELS.indexOf(threshold as Level)) return;
+    const d = new Date();
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const stamp = `${p2(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+    const line = `${process.pid}:${this.role} ${stamp} ${MARKS[level]} ${message}\n`;
+    const file = this.config?.get('logfile') ?? '';
+    if (file === '') process.stdout.write(line);
+    else {
+      try {
+        appendFileSync(file, line);
+      } catch {
+        // Like Redis: a log line that cannot be written is dropped.
+      }
+    }
+  }
+}
+
+function fatalConfig(reason: string, at?: { lineNumber: number; line: string }): never {
+  let msg = `\n*** FATAL CONFIG FILE ERROR (stickynote ${VERSION}) ***\n`;
+  if (at) msg += `Reading the configuration file, at line ${at.lineNumber}\n>>> '${at.line}'\n`;
+  process.stderr.write(`${msg}${reason}\n`);
+  process.exit(1);
+}
+
+function loadConfig(argv: string[], logger: Logger): LoadedConfig {
+  try {
+    return configFromArgv(argv);
+  } catch (e) {
+    if (e instanceof ConfigLineError) fatalConfig(e.reason, e);
+    const err = e as NodeJS.ErrnoException;
+    if (err.syscall === 'open' || err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') {
+      logger.log('warning', `Fatal error, can't open config file '${err.path ?? argv[0]}': ${describeErrno(err)}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+/** strerror()-like text for the errno codes a config or log file open can produce. */
+function describeErrno(err: NodeJS.ErrnoException): string {
+  const texts: Record<string, string> = {
+    ENOENT: 'No such file or directory',
+    EACCES: 'Permission denied',
+    EISDIR: 'Is a directory',
+    EADDRINUSE: 'Address already in use',
+    EADDRNOTAVAIL: 'Cannot assign requested address',
+  };
+  return texts[err.code ?? ''] ?? err.message;
+}
+
+/** Redis refuses to start when the log file cannot be opened for appending. */
+function checkLogfile(config: Config): void {
+  const file = config.get('logfile') ?? '';
+  if (file === '') return;
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (e) {
+    fatalConfig(`Can't open the log file: ${describeErrno(e as NodeJS.ErrnoException)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '-v' || argv[0] === '--version') {
-    console.log('stickynote-server v=0.1.0 (Redis 7.0 compatible)');
+    process.stdout.write(`stickynote-server v=${VERSION} redis-compat=7.0 node=${process.version} bits=64\n`);
     return;
   }
-  let config;
-  let file = '';
-  try {
-    ({ config, file } = configFromArgv(argv));
-  } catch (e) {
-    console.error(`*** FATAL CONFIG FILE ERROR *** ${(e as Error).message}`);
+  if (argv[0] === '-h' || argv[0] === '--help') {
+    process.stderr.write(USAGE);
     process.exit(1);
   }
+  const logger = new Logger();
+  logger.log('warning', 'oO0OoO0OoO0Oo stickynote is starting oO0OoO0OoO0Oo');
+  logger.log('warning', `stickynote version=${VERSION}, node=${process.version}, pid=${process.pid}, just started`);
+  if (argv.length === 0) {
+    logger.log('warning', 'Warning: no config file specified, using the default config. In order to specify a config file use stickynote-server /path/to/redis.conf');
+  }
+  const { config, file, ignored } = loadConfig(argv, logger);
+  logger.use(config);
+  checkLogfile(config);
+  logger.log('warning', 'Configuration loaded');
+  logger.role = 'M';
+  if (ignored.length > 0) logger.log('notice', `Ignoring config directives without effect in stickynote: ${ignored.join(', ')}`);
+  if (config.get('daemonize') === 'yes') logger.log('warning', 'daemonize yes is not supported: running in the foreground (use your service manager)');
+
   const server = new StickyServer({ config });
   server.context.configFile = file;
   const { port, bind } = config.typed;
   try {
     await server.listen(port, bind);
   } catch (e) {
-    console.error(`Could not create server TCP listening socket ${bind}:${port}: ${(e as Error).message}`);
+    const err = e as NodeJS.ErrnoException;
+    logger.log('warning', `Warning: Could not create server TCP listening socket ${bind}:${port}: bind: ${describeErrno(err)}`);
+    logger.log('warning', `Failed listening on port ${port} (TCP), aborting.`);
     process.exit(1);
   }
-  console.log(`stickynote-server ready to accept connections on ${bind}:${server.port} (pid ${process.pid})`);
+  logger.log('notice', `Running mode=standalone, port=${server.port}.`);
+  logger.log('warning', 'Server initialized');
+  logger.log('notice', 'Ready to accept connections');
+
   let stopping = false;
-  const stop = (signal: string) => {
+  const shutdown = () => {
     if (stopping) return;
     stopping = true;
-    console.log(`Received ${signal}, shutting down.`);
-    void server.close().then(() => process.exit(0));
+    logger.log('warning', 'User requested shutdown...');
+    void server.close().then(() => {
+      logger.log('warning', 'stickynote is now ready to exit, bye bye...');
+      process.exit(0);
+    });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  server.context.shutdown = () => {
-    void server.close().then(() => process.exit(0));
+  const onSignal = (signal: string) => {
+    logger.log('warning', `Received ${signal} scheduling shutdown...`);
+    shutdown();
   };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  server.context.shutdown = shutdown;
 }
 
 void main();
