@@ -138,9 +138,14 @@ async function main(): Promise<void> {
   if (ignored.length > 0) logger.log('notice', `Ignoring config directives without effect in stickynote: ${ignored.join(', ')}`);
   if (config.get('daemonize') === 'yes') logger.log('warning', 'daemonize yes is not supported: running in the foreground (use your service manager)');
 
+  const { port, bind } = config.typed;
+  if (port === 0) {
+    // Redis treats port 0 as "no TCP listener"; without unix sockets there is nothing left to serve.
+    logger.log('warning', 'Configured to not listen anywhere, exiting.');
+    process.exit(1);
+  }
   const server = new StickyServer({ config });
   server.context.configFile = file;
-  const { port, bind } = config.typed;
   try {
     await server.listen(port, bind);
   } catch (e) {

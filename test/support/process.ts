@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { RawClient } from './raw-client.js';
+import { freePort } from './servers.js';
+
+/** The compiled stickynote-server binary (what `npx stickynote-server` and `npm start` run). */
+export const BIN = fileURLToPath(new URL('../../src/bin/stickynote-server.js', import.meta.url));
+
+/** Debian's python3, the one with redis-py (the python3 first on PATH may lack it). */
+export const PYTHON = '/usr/bin/python3';
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a program to completion with a hard timeout (SIGKILL after `timeoutMs`), optionally feeding
+ * `input` on stdin. Never rejects on a non-zero exit: callers assert on the result.
+ */
+export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number } & SpawnOptions = {}): Promise<RunResult> {
+  const { input, timeoutMs = 20000, ...spawnOpts } = opts;
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOpts });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    proc.stdout?.on('data', (b: Buffer) => out.push(b));
+    proc.stderr?.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    proc.stdin?.on('error', () => {}); // the program may exit before reading all of its input
+    proc.stdin?.end(input ?? '');
+  });
+}
+
+/** Runs stickynote-server with exactly these arguments until it exits (for startup errors, --version…). */
+export function runBin(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(process.execPath, [BIN, ...args], opts);
+}
+
+/** A server process started with an exact argv, with its output captured for assertions. */
+export interface BinProcess {
+  proc: ChildProcess;
+  port: number;
+  /** stdout + stderr captured so far. */
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns stickynote-server with `args` (the caller chooses where `--port` goes) and waits until
+ * `port` answers PING. `spawnOpts` may set a cwd or env (e.g. to run through `npm start`).
+ */
+export async function spawnBin(args: string[], port: number, opts: { cmd?: string; cmdArgs?: string[]; input?: string; spawn?: SpawnOptions } = {}): Promise<BinProcess> {
+  const cmd = opts.cmd ?? process.execPath;
+  const argv = opts.cmdArgs ?? [BIN, ...args];
+  const proc = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], ...opts.spawn });
+  let output = '';
+  proc.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+  proc.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  proc.stdin?.on('error', () => {});
+  proc.stdin?.end(opts.input ?? '');
+  const exited = new Promise<number | string>((resolve) => {
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    proc.kill('SIGTERM');
+    await exited;
+    clearTimeout(t);
+  };
+  const bin: BinProcess = { proc, port, output: () => output, exited, stop };
+  try {
+    await waitUntil(async () => {
+      if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}:\n${output}`);
+      return ping(port);
+    }, 10000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return bin;
+}
+
+/** Polls `check` every 25 ms until it returns true; throws after `timeoutMs`. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** True if something on host:port accepts a TCP connection. */
+export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host });
+    s.setTimeout(2000);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function ping(port: number): Promise<boolean> {
+  try {
+    const c = await RawClient.connect(port);
+    try {
+      const r = await c.send('PING');
+      // NOAUTH also proves the server is up.
+      return r.reply.t === 'status' || r.reply.t === 'error';
+    } finally {
+      c.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Spawns a server on a fresh free port, retrying if another process grabbed the port meanwhile. */
+export async function spawnBinOnFreePort(argsFor: (port: number) => string[], opts: Parameters<typeof spawnBin>[2] = {}): Promise<BinProcess> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await spawnBin(argsFor(port), port, opts);
+    } catch (e) {
+      if (attempt >= 2) throw e;
+    }
+  }
+}
