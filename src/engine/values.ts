@@ -52,6 +52,8 @@ export interface ContainerValue {
   readonly size: number;
   /** Deep copy (COPY command). */
   clone(): ContainerValue;
+  /** Redis's internal encoding name for OBJECT ENCODING ('listpack', 'intset', …), if it varies. */
+  encoding?(): string;
 }
 
 export type Value = StringValue | ContainerValue;
