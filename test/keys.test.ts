@@ -69,23 +69,30 @@ describe('keys: generic keyspace commands match Redis', () => {
     await t.error('TYPE', 'a', 'b');
   });
 
-  it('TYPE and OBJECT ENCODING of every type', async (ctx) => {
-    const t = await servers.pair();
-    if (!(await requires(t, ctx, 'HSET', 'RPUSH', 'SADD', 'ZADD'))) return;
-    await t.do('FLUSHALL');
-    await t.do('HSET', 'h', 'f', 'v');
-    await t.do('RPUSH', 'l', 'x');
-    await t.do('SADD', 's', '1');
-    await t.do('SADD', 's2', 'x');
-    await t.do('ZADD', 'z', '1', 'm');
-    for (const k of ['h', 'l', 's', 's2', 'z']) {
-      await t.do('TYPE', k);
-      await t.do('OBJECT', 'ENCODING', k);
-    }
-    await scanBoth(t, 'TYPE', 'hash');
-    await scanBoth(t, 'TYPE', 'SET');
-    await scanBoth(t, 'TYPE', 'zset', 'COUNT', '1');
-  });
+  // Small and large forms of each type, so each encoding Redis 7.0 reports shows up.
+  const typed: [type: string, create: string[][]][] = [
+    ['hash', [['HSET', 'h', 'f', 'v'], ['HSET', 'h2', 'f', 'x'.repeat(65)]]],
+    ['list', [['RPUSH', 'l', 'x']]],
+    ['set', [['SADD', 's', '1'], ['SADD', 's2', 'x']]],
+    ['zset', [['ZADD', 'z', '1', 'm'], ['ZADD', 'z2', '1', 'x'.repeat(65)]]],
+  ];
+  for (const [type, creates] of typed) {
+    it(`TYPE, OBJECT ENCODING and SCAN TYPE of a ${type}`, async (ctx) => {
+      const t = await servers.pair();
+      if (!(await requires(t, ctx, creates[0][0]))) return;
+      await t.do('FLUSHALL');
+      await t.do('SET', 'str', 'v');
+      for (const args of creates) {
+        await t.do(...args);
+        await t.do('TYPE', args[1]);
+        await t.do('OBJECT', 'ENCODING', args[1]);
+        await t.do('OBJECT', 'REFCOUNT', args[1]);
+      }
+      await scanBoth(t, 'TYPE', type);
+      await scanBoth(t, 'TYPE', type.toUpperCase(), 'COUNT', '1');
+      await scanBoth(t, 'TYPE', 'string');
+    });
+  }
 
   it('KEYS with patterns', async () => {
     const t = await servers.pair();
@@ -352,6 +359,29 @@ describe('keys: generic keyspace commands match Redis', () => {
     await t.error('OBJECT', 'ENCODING', 'a', 'b');
     await t.error('OBJECT', 'FOO', 'k');
     await t.error('OBJECT', 'FOO');
+  });
+});
+
+describe('keys: RESP3 replies', () => {
+  const servers = differentialServers();
+
+  it('nulls, arrays and statuses under HELLO 3', async () => {
+    const t = await servers.pair();
+    // HELLO's own reply names the server, so only the replies after it are compared.
+    await t.both('HELLO', '3');
+    await t.do('FLUSHALL');
+    await t.do('RANDOMKEY');
+    await t.do('OBJECT', 'ENCODING', 'nokey');
+    await t.do('OBJECT', 'REFCOUNT', 'nokey');
+    await t.do('SET', 'k', 'v');
+    await t.do('KEYS', '*');
+    await t.do('SCAN', '0');
+    await t.do('TYPE', 'k');
+    await t.do('OBJECT', 'HELP');
+    await t.do('OBJECT', 'ENCODING', 'k');
+    await t.do('TTL', 'k');
+    await t.do('RENAME', 'k', 'k2');
+    await t.error('RENAME', 'k', 'k2');
   });
 });
 
