@@ -362,6 +362,34 @@ describe('keys: generic keyspace commands match Redis', () => {
   });
 });
 
+describe('keys: keyspace hits and misses', () => {
+  const servers = differentialServers();
+
+  it('each command counts lookups as Redis does (INFO stats deltas)', async (ctx) => {
+    const t = await servers.pair();
+    if (!(await requires(t, ctx, 'INFO'))) return;
+    await t.do('FLUSHALL');
+    await t.do('SET', 'a', 'v');
+    await t.do('SET', 'b', 'v');
+    const counters = async (side: typeof t.redis) => {
+      const info = String(((await side.send('INFO', 'stats')).reply as { v: string }).v);
+      return ['keyspace_hits', 'keyspace_misses'].map((f) => Number(new RegExp(`${f}:(\\d+)`).exec(info)?.[1]));
+    };
+    const before = await Promise.all([counters(t.redis), counters(t.ours)]);
+    const commands = [
+      ['EXISTS', 'a', 'a', 'nope'], ['TYPE', 'a'], ['TYPE', 'nope'], ['TOUCH', 'a', 'nope'], ['TTL', 'a'], ['PTTL', 'nope'],
+      ['EXPIRETIME', 'a'], ['PEXPIRETIME', 'a'], ['OBJECT', 'ENCODING', 'a'], ['OBJECT', 'REFCOUNT', 'nope'],
+      ['COPY', 'a', 'c'], ['COPY', 'nope', 'c'], ['SCAN', '0', 'TYPE', 'string'], ['SCAN', '0', 'MATCH', 'a', 'TYPE', 'hash'],
+      ['KEYS', '*'], ['SCAN', '0'], ['RANDOMKEY'], ['DBSIZE'], ['RENAME', 'c', 'd'], ['RENAMENX', 'd', 'a'], ['MOVE', 'd', '1'],
+      ['EXPIRE', 'a', '100'], ['PERSIST', 'a'], ['DEL', 'nope'], ['UNLINK', 'b'],
+    ];
+    for (const cmd of commands) await t.do(...cmd);
+    const after = await Promise.all([counters(t.redis), counters(t.ours)]);
+    const delta = (i: 0 | 1) => after[i].map((n, j) => n - before[i][j]);
+    assert.deepEqual(delta(1), delta(0), 'keyspace_hits, keyspace_misses');
+  });
+});
+
 describe('keys: RESP3 replies', () => {
   const servers = differentialServers();
 

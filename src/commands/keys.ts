@@ -151,9 +151,14 @@ function scan(c: Client, args: string[]): void {
     }
   }
   const found: string[] = [];
+  const stats = c.server.keyspace.stats;
   const next = c.db.scan(cursor, count, (key, value) => {
     if (pattern !== null && !stringMatch(pattern, key)) return;
-    if (type !== null && typeOf(value) !== type) return;
+    if (type !== null) {
+      // Redis looks each candidate up to learn its type, which counts as a keyspace hit.
+      stats.keyspaceHits++;
+      if (typeOf(value) !== type) return;
+    }
     found.push(key);
   });
   c.reply.array(2);
