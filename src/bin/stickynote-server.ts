@@ -169,6 +169,11 @@ async function main(): Promise<void> {
     });
   };
   const onSignal = (signal: string) => {
+    if (stopping && signal === 'SIGINT') {
+      // Like Redis: a second Ctrl-C does not wait for the graceful shutdown.
+      logger.log('warning', 'You insist... exiting now.');
+      process.exit(1);
+    }
     logger.log('warning', `Received ${signal} scheduling shutdown...`);
     shutdown();
   };
