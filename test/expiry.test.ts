@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { Engine } from '../src/embedded.js';
 import { ManualClock } from '../src/engine/clock.js';
 import { differentialServers } from './support/differential.js';
@@ -164,6 +165,28 @@ describe('expiry: TTL commands match Redis', () => {
     await t.do('TTL', 'k');
     await t.do('PERSIST', 'k');
     await t.do('GET', 'k');
+  });
+
+  it('random EXPIRE-family sequences with options (fast-check)', async () => {
+    const t = await servers.pair();
+    const key = fc.constantFrom('k1', 'k2', 'nokey');
+    // Absolute times (or already past) so that both servers must agree exactly.
+    const ms = fc.oneof(fc.integer({ min: -3, max: 3 }).map((d) => T1 + d * 1000), fc.constantFrom(0, 1, -1));
+    const opts = fc.subarray(['NX', 'XX', 'GT', 'LT', 'gt', 'nx'], { maxLength: 3 });
+    const command = fc.oneof(
+      fc.tuple(fc.constant('SET'), key, fc.constant('v')),
+      fc.tuple(fc.constant('PEXPIREAT'), key, ms.map(String)).chain((c) => opts.map((o) => [...c, ...o])),
+      fc.tuple(fc.constant('EXPIREAT'), key, ms.map((m) => String(Math.trunc(m / 1000)))).chain((c) => opts.map((o) => [...c, ...o])),
+      fc.tuple(fc.constantFrom('EXPIRE', 'PEXPIRE'), key, fc.constantFrom('0', '-1', '-100')).chain((c) => opts.map((o) => [...c, ...o])),
+      fc.tuple(fc.constantFrom('PERSIST', 'EXISTS', 'PEXPIRETIME', 'EXPIRETIME'), key),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (cmds) => {
+        await t.do('FLUSHALL');
+        for (const cmd of cmds) await t.do(...(cmd as string[]));
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('lazy expiry: an expired key is gone for every command', async () => {
