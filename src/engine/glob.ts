@@ -9,18 +9,17 @@
  * by the command, not here).
  */
 export function stringMatch(pattern: string, str: string, nocase = false): boolean {
-  const guard = { skipLongerMatches: false };
-  return matchFrom(pattern, 0, str, 0, nocase, guard);
+  skipLongerMatches = false;
+  return matchFrom(pattern, 0, str, 0, nocase);
 }
 
-interface Guard {
-  /**
-   * Set when the rest of the pattern after a `*` matched nowhere in the rest of the string: then
-   * no earlier `*` can help by consuming more, so the whole search can stop (Redis's defence
-   * against exponential patterns such as `a*a*a*a*…b`).
-   */
-  skipLongerMatches: boolean;
-}
+/**
+ * Set when the rest of the pattern after a `*` matched nowhere in the rest of the string: then no
+ * earlier `*` can help by consuming more, so the whole search can stop (Redis's defence against
+ * exponential patterns such as `a*a*a*a*…b`). Module state rather than an object per call, as
+ * KEYS and SCAN call this once per key; matching is synchronous, so calls never interleave.
+ */
+let skipLongerMatches = false;
 
 const STAR = 42; // *
 const QUESTION = 63; // ?
@@ -30,7 +29,7 @@ const CARET = 94; // ^
 const BACKSLASH = 92; // \
 const DASH = 45; // -
 
-function matchFrom(pat: string, p: number, str: string, s: number, nocase: boolean, guard: Guard): boolean {
+function matchFrom(pat: string, p: number, str: string, s: number, nocase: boolean): boolean {
   const pEnd = pat.length;
   const sEnd = str.length;
   while (p < pEnd && s < sEnd) {
@@ -39,10 +38,10 @@ function matchFrom(pat: string, p: number, str: string, s: number, nocase: boole
       while (p + 1 < pEnd && pat.charCodeAt(p + 1) === STAR) p++;
       if (p + 1 === pEnd) return true;
       for (; s < sEnd; s++) {
-        if (matchFrom(pat, p + 1, str, s, nocase, guard)) return true;
-        if (guard.skipLongerMatches) return false;
+        if (matchFrom(pat, p + 1, str, s, nocase)) return true;
+        if (skipLongerMatches) return false;
       }
-      guard.skipLongerMatches = true;
+      skipLongerMatches = true;
       return false;
     } else if (pc === QUESTION) {
       s++;
