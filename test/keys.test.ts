@@ -383,7 +383,8 @@ describe('keys: keyspace hits and misses', () => {
       ['KEYS', '*'], ['SCAN', '0'], ['RANDOMKEY'], ['DBSIZE'], ['RENAME', 'c', 'd'], ['RENAMENX', 'd', 'a'], ['MOVE', 'd', '1'],
       ['EXPIRE', 'a', '100'], ['PERSIST', 'a'], ['DEL', 'nope'], ['UNLINK', 'b'],
     ];
-    for (const cmd of commands) await t.do(...cmd);
+    // Key order differs between the two tables: compare only order-independent replies.
+    for (const cmd of commands) await (['SCAN', 'KEYS', 'RANDOMKEY'].includes(cmd[0]) ? t.both(...cmd) : t.do(...cmd));
     const after = await Promise.all([counters(t.redis), counters(t.ours)]);
     const delta = (i: 0 | 1) => after[i].map((n, j) => n - before[i][j]);
     assert.deepEqual(delta(1), delta(0), 'keyspace_hits, keyspace_misses');
