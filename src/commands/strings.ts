@@ -5,7 +5,7 @@ import { ReplyError } from './reply.js';
 import { isKeyword, parseInt64, parseLong } from './args.js';
 import { RawString, isString, type StringValue, type Value } from '../engine/values.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../engine/long-double.js';
-import { bitpos, popcount } from '../engine/bits.js';
+import { bitpos, bitposInByte, bitsInByte, popcount } from '../engine/bits.js';
 
 /** String and bitmap commands, as Redis 7.0's t_string.c and bitops.c. */
 
@@ -15,7 +15,6 @@ const INT64_MAX = 2n ** 63n - 1n;
 const COPY_REPLY_FROM = 1024;
 
 const E = {
-  overflow: 'ERR increment or decrement would overflow',
   decrOverflow: 'ERR decrement would overflow',
   nanOrInf: 'ERR increment would produce NaN or Infinity',
   tooBig: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
@@ -235,7 +234,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
     }
   }
   const sum = BigInt(current) + BigInt(incr);
-  if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(E.overflow);
+  if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
   c.db.set(key, sum.toString(), true);
   c.reply.integer(sum);
 }
@@ -466,8 +465,7 @@ function bitcountCommand(c: Client, args: string[]): void {
   const bytes = rangeBytes(v, start, end);
   let count = popcount(bytes, 0, bytes.length);
   // Bits of the edge bytes that lie outside a BIT range were counted: take them out.
-  if (firstMask) count -= popcount(Uint8Array.of(bytes[0] & firstMask), 0, 1);
-  if (lastMask) count -= popcount(Uint8Array.of(bytes[bytes.length - 1] & lastMask), 0, 1);
+  count -= bitsInByte(bytes[0] & firstMask) + bitsInByte(bytes[bytes.length - 1] & lastMask);
   c.reply.integer(count);
 }
 
@@ -523,7 +521,7 @@ function bitposInRange(p: Uint8Array, range: BitRange, bit: 0 | 1, endGiven: boo
     if (firstMask) {
       let b = bit ? p[0] & ~firstMask : p[0] | firstMask;
       if (lastMask && bytes === 1) b = bit ? b & ~lastMask : b | lastMask;
-      pos = bitpos(Uint8Array.of(b), 0, 1, bit);
+      pos = bitposInByte(b, bit);
       if (bytes === 1 || (pos !== -1 && pos !== 8)) break search;
       start++;
       at++;
@@ -538,7 +536,7 @@ function bitposInRange(p: Uint8Array, range: BitRange, bit: 0 | 1, endGiven: boo
       bytes -= whole;
     }
     const b = bit ? p[p.length - 1] & ~lastMask : p[p.length - 1] | lastMask;
-    pos = bitpos(Uint8Array.of(b & 0xff), 0, 1, bit);
+    pos = bitposInByte(b, bit);
   }
   // With an explicit end, zero bits past the range do not count as found.
   if (endGiven && bit === 0 && pos === bytes * 8) return -1;
