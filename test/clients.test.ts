@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createClient } from '@redis/client';
 import { Redis } from 'ioredis';
 import { after, before, describe, it } from 'node:test';
-import { PYTHON, run, type RunResult } from './support/process.js';
+import { PYTHON, run, spawnBinOnFreePort, type BinProcess, type RunResult } from './support/process.js';
 import { startRedis, startStickynoteProcess, type RunningServer } from './support/servers.js';
 
 let redis: RunningServer;
@@ -335,5 +335,102 @@ print(json.dumps([len(keys), r.mget("pyscan:1", "pyscan:none", "pyscan:49")]))`,
 print(json.dumps(out))`,
       ),
     );
+  });
+});
+
+describe('clients authenticating and selecting a database on connect', () => {
+  let authRedis: BinProcess;
+  let authOurs: BinProcess;
+  before(async () => {
+    const args = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', 'sekret', '--save', ''];
+    [authRedis, authOurs] = await Promise.all([spawnBinOnFreePort(args, { cmd: 'redis-server' }), spawnBinOnFreePort(args)]);
+  });
+  after(async () => {
+    await Promise.all([authRedis?.stop(), authOurs?.stop()]);
+  });
+
+  async function bothAuth<T>(scenario: (port: number) => Promise<T>): Promise<T> {
+    const theirs = await scenario(authRedis.port);
+    const ours = await scenario(authOurs.port);
+    assert.deepEqual(ours, theirs, 'stickynote gives the same results as Redis');
+    return ours;
+  }
+
+  it('ioredis: password, db and connectionName options', async () => {
+    const out = await bothAuth(async (port) => {
+      const bad = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      bad.on('error', () => {});
+      const refused = await bad.connect().then(() => 'connected', caught);
+      bad.disconnect();
+      const c = new Redis({ port, host: '127.0.0.1', password: 'sekret', db: 2, connectionName: 'io-test', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      c.on('error', () => {});
+      await c.connect();
+      try {
+        await c.set('auth:k', 'in db 2');
+        const r = [refused, await c.client('GETNAME'), await c.get('auth:k'), await c.select(0), await c.get('auth:k')];
+        await c.select(2);
+        await c.del('auth:k');
+        return r;
+      } finally {
+        c.disconnect();
+      }
+    });
+    // Without a password the ready check's INFO gets NOAUTH and ioredis closes the connection.
+    assert.deepEqual(out, ['error: Connection is closed.', 'io-test', 'in db 2', 'OK', null]);
+  });
+
+  for (const RESP of [2, 3] as const) {
+    it(`@redis/client RESP${RESP}: password, database and name options`, async () => {
+      const out = await bothAuth(async (port) => {
+        const c = createClient({ socket: { port, host: '127.0.0.1', reconnectStrategy: false }, RESP, password: 'sekret', database: 3, name: `nr${RESP}` });
+        c.on('error', () => {});
+        await c.connect();
+        try {
+          await c.set('auth:nr', 'db3');
+          const r = [await c.sendCommand(['CLIENT', 'GETNAME']), await c.get('auth:nr'), await c.sendCommand(['SELECT', '0']), await c.sendCommand(['GET', 'auth:nr'])];
+          await c.sendCommand(['SELECT', '3']);
+          await c.del('auth:nr');
+          return r;
+        } finally {
+          c.destroy();
+        }
+      });
+      assert.deepEqual(out, [`nr${RESP}`, 'db3', 'OK', null]);
+    });
+  }
+
+  it('redis-cli -a, -u redis:// URL, and NOAUTH without a password', async () => {
+    const cliRun = async (args: string[]) => {
+      const r = await run('redis-cli', args, { timeoutMs: 20000 });
+      return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+    };
+    const out = await bothAuth(async (port) => [
+      await cliRun(['-p', String(port), 'GET', 'x']),
+      await cliRun(['-p', String(port), '-a', 'wrong', '--no-auth-warning', 'PING']),
+      await cliRun(['-p', String(port), '-a', 'sekret', '--no-auth-warning', 'PING']),
+      await cliRun(['-u', `redis://:sekret@127.0.0.1:${port}/5`, '--no-auth-warning', 'PING']), // 7.0's redis-cli drops an empty user's password
+      await cliRun(['-u', `redis://default:sekret@127.0.0.1:${port}/5`, '--no-auth-warning', 'SET', 'cli:u', 'five']),
+      await cliRun(['-u', `redis://default:sekret@127.0.0.1:${port}/5`, '--no-auth-warning', 'GET', 'cli:u']),
+    ]);
+    assert.equal(out[2].stdout, 'PONG\n');
+    assert.equal(out[5].stdout, 'five\n');
+  });
+
+  it('redis-py: password and db', async () => {
+    const program = (port: number) =>
+      `import json, redis
+r = redis.Redis(port=${port}, password="sekret", db=4, decode_responses=True)
+out = [r.set("py:auth", "v"), r.get("py:auth"), r.client_setname("pyname"), r.client_getname()]
+try:
+    redis.Redis(port=${port}).ping()
+except redis.exceptions.AuthenticationError as e:
+    out.append("AuthenticationError: " + str(e))
+print(json.dumps(out))`;
+    const out = await bothAuth(async (port) => {
+      const res = await run(PYTHON, ['-'], { input: program(port), timeoutMs: 30000 });
+      assert.equal(res.code, 0, res.stderr);
+      return JSON.parse(res.stdout) as unknown;
+    });
+    assert.deepEqual(out, [true, 'v', true, 'pyname', 'AuthenticationError: Authentication required.']);
   });
 });

@@ -62,11 +62,13 @@ export interface BinProcess {
 
 /**
  * Spawns stickynote-server with `args` (the caller chooses where `--port` goes) and waits until
- * `port` answers PING. `spawnOpts` may set a cwd or env (e.g. to run through `npm start`).
+ * `port` answers PING (or NOAUTH). `cmd` runs another program with `args` instead (redis-server),
+ * `cmdArgs` overrides the whole argv (e.g. `npm start -- …`); `spawn` may set a cwd or env.
  */
 export async function spawnBin(args: string[], port: number, opts: { cmd?: string; cmdArgs?: string[]; input?: string; spawn?: SpawnOptions } = {}): Promise<BinProcess> {
   const cmd = opts.cmd ?? process.execPath;
-  const argv = opts.cmdArgs ?? [BIN, ...args];
+  // Another program (e.g. redis-server) gets `args` as they are; node gets the stickynote binary first.
+  const argv = opts.cmdArgs ?? (opts.cmd ? args : [BIN, ...args]);
   const proc = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], ...opts.spawn });
   let output = '';
   proc.stdout?.on('data', (b: Buffer) => (output += b.toString()));
