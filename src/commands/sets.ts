@@ -1,4 +1,407 @@
+import type { Client } from './client.js';
 import type { CommandDef } from './table.js';
+import { ERR } from './errors.js';
+import { ReplyError } from './reply.js';
+import { isKeyword, parseInt64, parseLong } from './args.js';
+import { RedisSet } from '../engine/set.js';
+import { stringMatch } from '../engine/glob.js';
+import { parseScanCursor, parseScanOptions, rangeLong, replyScan } from './hashes.js';
 
-/** set commands (issue 3). */
-export const setCommands: CommandDef[] = [];
+// ---- lookups --------------------------------------------------------------------------------
+
+function asSet(v: unknown): RedisSet {
+  if (!(v instanceof RedisSet)) throw new ReplyError(ERR.wrongType);
+  return v;
+}
+
+function readSet(c: Client, key: string): RedisSet | undefined {
+  const v = c.db.read(key);
+  return v === undefined ? undefined : asSet(v);
+}
+
+function writeSet(c: Client, key: string): RedisSet | undefined {
+  const v = c.db.write(key);
+  return v === undefined ? undefined : asSet(v);
+}
+
+function maxIntset(c: Client): number {
+  return c.server.config.typed.setMaxIntsetEntries;
+}
+
+/** Replies with a set's members (an intset in numeric order), as a RESP3 set. */
+function replyMembers(c: Client, s: RedisSet | undefined): void {
+  const r = c.reply;
+  if (s === undefined) {
+    r.set(0);
+    return;
+  }
+  r.set(s.size);
+  s.forEach((m) => r.bulk(m));
+}
+
+// ---- single-set commands --------------------------------------------------------------------
+
+function sadd(c: Client, args: string[]): void {
+  const key = args[1];
+  let s = writeSet(c, key);
+  if (s === undefined) {
+    s = RedisSet.forMember(args[2]);
+    c.db.set(key, s);
+  }
+  const max = maxIntset(c);
+  let added = 0;
+  for (let i = 2; i < args.length; i++) if (s.add(args[i], max)) added++;
+  if (added > 0) c.db.modified(key);
+  c.reply.integer(added);
+}
+
+function srem(c: Client, args: string[]): void {
+  const key = args[1];
+  const s = writeSet(c, key);
+  if (s === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  let removed = 0;
+  for (let i = 2; i < args.length; i++) {
+    if (s.delete(args[i])) {
+      removed++;
+      if (s.size === 0) break;
+    }
+  }
+  if (removed > 0) c.db.modified(key);
+  c.reply.integer(removed);
+}
+
+function sismember(c: Client, args: string[]): void {
+  const s = readSet(c, args[1]);
+  c.reply.integer(s !== undefined && s.has(args[2]) ? 1 : 0);
+}
+
+function smismember(c: Client, args: string[]): void {
+  const s = readSet(c, args[1]);
+  c.reply.array(args.length - 2);
+  for (let i = 2; i < args.length; i++) c.reply.integer(s !== undefined && s.has(args[i]) ? 1 : 0);
+}
+
+function scard(c: Client, args: string[]): void {
+  c.reply.integer(readSet(c, args[1])?.size ?? 0);
+}
+
+function smembers(c: Client, args: string[]): void {
+  replyMembers(c, readSet(c, args[1]));
+}
+
+function smove(c: Client, args: string[]): void {
+  const [, src, dst, member] = args;
+  const from = c.db.write(src);
+  const toValue = c.db.write(dst);
+  if (from === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  const fromSet = asSet(from);
+  const toSet = toValue === undefined ? undefined : asSet(toValue);
+  if (fromSet === toSet) {
+    c.reply.integer(fromSet.has(member) ? 1 : 0);
+    return;
+  }
+  if (!fromSet.delete(member)) {
+    c.reply.integer(0);
+    return;
+  }
+  c.db.modified(src);
+  let target = toSet;
+  if (target === undefined) {
+    target = RedisSet.forMember(member);
+    c.db.set(dst, target);
+  }
+  if (target.add(member, maxIntset(c))) c.db.modified(dst);
+  c.reply.integer(1);
+}
+
+// ---- random members -----------------------------------------------------------------------------
+
+function spop(c: Client, args: string[]): void {
+  if (args.length === 3) {
+    spopCount(c, args);
+    return;
+  }
+  if (args.length > 3) throw new ReplyError(ERR.syntax);
+  const key = args[1];
+  const s = writeSet(c, key);
+  if (s === undefined) {
+    c.reply.bulk(null);
+    return;
+  }
+  const m = s.random();
+  s.delete(m);
+  c.db.modified(key);
+  c.reply.bulk(m);
+}
+
+function spopCount(c: Client, args: string[]): void {
+  const v = parseInt64(args[2]);
+  if (v === null || v < 0n) throw new ReplyError(ERR.positive('value'));
+  const key = args[1];
+  const s = writeSet(c, key);
+  const r = c.reply;
+  if (s === undefined || v === 0n) {
+    r.set(0);
+    return;
+  }
+  const count = Number(v);
+  const size = s.size;
+  // The whole set: reply with it (through a union copy, as Redis, which may reorder a
+  // hashtable of integers) and delete the key.
+  if (count >= size) {
+    replyMembers(c, unionOrDiff(c, [s], false));
+    c.db.delete(key);
+    return;
+  }
+  const remaining = size - count;
+  r.set(count);
+  if (remaining * 5 > count) {
+    // Few to pop: pop them one by one.
+    for (let i = 0; i < count; i++) {
+      const m = s.random();
+      s.delete(m);
+      r.bulk(m);
+    }
+  } else {
+    // Most of the set goes: move the few survivors to a new set (created as Redis's
+    // setTypeCreate would, so the survivors may become an intset again) and reply with the rest.
+    const max = maxIntset(c);
+    let kept: RedisSet | undefined;
+    for (let i = 0; i < remaining; i++) {
+      const m = s.random();
+      kept ??= RedisSet.forMember(m);
+      kept.add(m, max);
+      s.delete(m);
+    }
+    s.forEach((m) => r.bulk(m));
+    c.db.set(key, kept!, true);
+  }
+  c.db.modified(key);
+}
+
+function srandmember(c: Client, args: string[]): void {
+  if (args.length > 3) throw new ReplyError(ERR.syntax);
+  if (args.length === 2) {
+    const s = readSet(c, args[1]);
+    c.reply.bulk(s === undefined ? null : s.random());
+    return;
+  }
+  const l = rangeLong(args[2]);
+  const s = readSet(c, args[1]);
+  const r = c.reply;
+  const count = Math.abs(l);
+  if (s === undefined || count === 0) {
+    r.array(0);
+    return;
+  }
+  // Negative count (or 1): independent draws, repetitions allowed.
+  if (l < 0 || count === 1) {
+    r.array(count);
+    for (let i = 0; i < count; i++) r.bulk(s.random());
+    return;
+  }
+  // Count at least the size: the whole set in its order.
+  if (count >= s.size) {
+    r.array(s.size);
+    s.forEach((m) => r.bulk(m));
+    return;
+  }
+  r.array(count);
+  for (const m of sample(s, count)) r.bulk(m);
+}
+
+/** `count` distinct random members (count < size). */
+function sample(s: RedisSet, count: number): Set<string> | string[] {
+  if (count * 3 > s.size) {
+    const all = s.members();
+    for (let i = all.length - 1; i > 0; i--) {
+      const j = (Math.random() * (i + 1)) | 0;
+      const t = all[i];
+      all[i] = all[j];
+      all[j] = t;
+    }
+    all.length = count;
+    return all;
+  }
+  const picked = new Set<string>();
+  while (picked.size < count) picked.add(s.random());
+  return picked;
+}
+
+// ---- multi-set operations --------------------------------------------------------------------
+
+/** Looks up sets for SINTER/SUNION/SDIFF: missing keys are null; WRONGTYPE stops at the first. */
+function lookupSets(c: Client, keys: string[], from: number, to: number): (RedisSet | null)[] {
+  const sets: (RedisSet | null)[] = [];
+  for (let i = from; i < to; i++) {
+    const v = c.db.read(keys[i]);
+    sets.push(v === undefined ? null : asSet(v));
+  }
+  return sets;
+}
+
+/**
+ * Members of the intersection, visiting the smallest set's members in its order (as Redis does,
+ * so an intset source gives a sorted reply). Stops after `limit` members if limit > 0.
+ */
+function intersect(sets: RedisSet[], limit: number, visit: (m: string) => void): number {
+  const sorted = sets.slice().sort((a, b) => a.size - b.size);
+  const first = sorted[0];
+  let n = 0;
+  let done = false;
+  first.forEach((m) => {
+    if (done) return;
+    for (let j = 1; j < sorted.length; j++) if (sorted[j] !== first && !sorted[j].has(m)) return;
+    n++;
+    visit(m);
+    if (limit > 0 && n >= limit) done = true;
+  });
+  return n;
+}
+
+function sinter(c: Client, args: string[]): void {
+  const sets = lookupSets(c, args, 1, args.length);
+  if (sets.includes(null)) {
+    c.reply.set(0);
+    return;
+  }
+  const out: string[] = [];
+  intersect(sets as RedisSet[], 0, (m) => out.push(m));
+  c.reply.set(out.length);
+  for (const m of out) c.reply.bulk(m);
+}
+
+function sintercard(c: Client, args: string[]): void {
+  const numkeys = parseLong(args[1]);
+  if (numkeys === null || numkeys < 1) throw new ReplyError('ERR numkeys should be greater than 0');
+  if (numkeys > args.length - 2) throw new ReplyError("ERR Number of keys can't be greater than number of args");
+  let limit = 0;
+  for (let i = 2 + numkeys; i < args.length; i++) {
+    if (isKeyword(args[i], 'limit') && i < args.length - 1) {
+      const l = parseLong(args[++i]);
+      if (l === null || l < 0) throw new ReplyError("ERR LIMIT can't be negative");
+      limit = l;
+    } else {
+      throw new ReplyError(ERR.syntax);
+    }
+  }
+  const sets = lookupSets(c, args, 2, 2 + numkeys);
+  if (sets.includes(null)) {
+    c.reply.integer(0);
+    return;
+  }
+  c.reply.integer(intersect(sets as RedisSet[], limit, () => {}));
+}
+
+/** Stores `result` at `dst` (deleting dst if empty) and replies with its size. */
+function store(c: Client, dst: string, result: RedisSet): void {
+  if (result.size > 0) c.db.set(dst, result);
+  else c.db.delete(dst);
+  c.reply.integer(result.size);
+}
+
+function sinterstore(c: Client, args: string[]): void {
+  const sets = lookupSets(c, args, 2, args.length);
+  const result = new RedisSet();
+  if (!sets.includes(null)) {
+    const max = maxIntset(c);
+    intersect(sets as RedisSet[], 0, (m) => result.add(m, max));
+  }
+  store(c, args[1], result);
+}
+
+/** SUNION/SDIFF's result set, built as Redis builds it (an intset while it can be one). */
+function unionOrDiff(c: Client, sets: (RedisSet | null)[], diff: boolean): RedisSet {
+  const result = new RedisSet();
+  const max = maxIntset(c);
+  if (!diff) {
+    for (const s of sets) s?.forEach((m) => result.add(m, max));
+    return result;
+  }
+  const first = sets[0];
+  if (first === null || sets.some((s, i) => i > 0 && s === first)) return result;
+  // Redis picks the cheaper of its two SDIFF algorithms; the choice shows in the result's
+  // encoding (algorithm 2 first copies the whole first set), so follow it.
+  let oneWork = 0;
+  let twoWork = 0;
+  for (const s of sets) {
+    if (s === null) continue;
+    oneWork += first.size;
+    twoWork += s.size;
+  }
+  if (Math.floor(oneWork / 2) <= twoWork) {
+    first.forEach((m) => {
+      for (let j = 1; j < sets.length; j++) if (sets[j]?.has(m)) return;
+      result.add(m, max);
+    });
+    return result;
+  }
+  first.forEach((m) => result.add(m, max));
+  for (let j = 1; j < sets.length && result.size > 0; j++) sets[j]?.forEach((m) => result.delete(m));
+  return result;
+}
+
+function sunionDiff(diff: boolean) {
+  return (c: Client, args: string[]): void => {
+    replyMembers(c, unionOrDiff(c, lookupSets(c, args, 1, args.length), diff));
+  };
+}
+
+function sunionDiffStore(diff: boolean) {
+  return (c: Client, args: string[]): void => {
+    store(c, args[1], unionOrDiff(c, lookupSets(c, args, 2, args.length), diff));
+  };
+}
+
+// ---- SSCAN ------------------------------------------------------------------------------------
+
+function sscan(c: Client, args: string[]): void {
+  const cursor = parseScanCursor(args[2]);
+  const s = readSet(c, args[1]);
+  if (s === undefined) {
+    replyScan(c, 0, []);
+    return;
+  }
+  const { count, pattern } = parseScanOptions(args, 3);
+  const items: string[] = [];
+  const next = s.scan(cursor, count, (m) => {
+    if (pattern === null || stringMatch(pattern, m)) items.push(m);
+  });
+  replyScan(c, next, items);
+}
+
+/** SINTERCARD's keys: numkeys of them after the count. */
+function sintercardKeys(args: string[]): number[] {
+  const n = parseLong(args[1] ?? '');
+  const out: number[] = [];
+  if (n === null) return out;
+  for (let i = 2; i < 2 + n && i < args.length; i++) out.push(i);
+  return out;
+}
+
+/** Set commands (t_set.c). */
+export const setCommands: CommandDef[] = [
+  { name: 'sadd', handler: sadd },
+  { name: 'srem', handler: srem },
+  { name: 'sismember', handler: sismember },
+  { name: 'smismember', handler: smismember },
+  { name: 'scard', handler: scard },
+  { name: 'smembers', handler: smembers },
+  { name: 'smove', handler: smove },
+  { name: 'spop', handler: spop },
+  { name: 'srandmember', handler: srandmember },
+  { name: 'sinter', handler: sinter },
+  { name: 'sintercard', handler: sintercard, keys: sintercardKeys },
+  { name: 'sinterstore', handler: sinterstore },
+  { name: 'sunion', handler: sunionDiff(false) },
+  { name: 'sunionstore', handler: sunionDiffStore(false) },
+  { name: 'sdiff', handler: sunionDiff(true) },
+  { name: 'sdiffstore', handler: sunionDiffStore(true) },
+  { name: 'sscan', handler: sscan },
+];
