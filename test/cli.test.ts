@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,8 @@ describe('stickynote-server: config errors are fatal, reported like redis-server
     { name: 'option without value', args: ['--port'] },
     { name: 'stray argument after the config file', conf: 'port 6399\n', args: ['stray'] },
     { name: 'command line after a file, line numbers continue', conf: 'port 6399\n', args: ['--hz', 'fast'] },
+    { name: 'log file in a missing directory', args: ['--port', '6399', '--logfile', '/nonexistent-dir/stickynote.log'] },
+    { name: 'log file that is a directory', args: ['--port', '6399', '--logfile', '/'] },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -231,6 +233,22 @@ describe('stickynote-server: running', () => {
       const out = s.output();
       assert.match(out, new RegExp(`^${s.proc.pid}:C \\d\\d [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d\\.\\d{3} # oO0OoO0OoO0Oo stickynote is starting`, 'm'));
       assert.match(out, new RegExp(`^${s.proc.pid}:M .* \\* Running mode=standalone, port=${s.port}\\.$`, 'm'));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('--logfile receives the log lines; --loglevel warning hides notices', async () => {
+    const logfile = join(dir, 'server.log');
+    const s = await spawnBinOnFreePort((port) => ['--port', String(port), '--logfile', logfile, '--loglevel', 'warning']);
+    try {
+      assert.equal(s.output(), '');
+      await s.stop();
+      const log = readFileSync(logfile, 'utf8');
+      assert.match(log, /# oO0OoO0OoO0Oo stickynote is starting/);
+      assert.match(log, /# Server initialized/);
+      assert.match(log, /# Received SIGTERM scheduling shutdown/);
+      assert.doesNotMatch(log, / \* /, 'notice lines are below loglevel warning');
     } finally {
       await s.stop();
     }

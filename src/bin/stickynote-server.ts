@@ -125,15 +125,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = new Logger();
+  const { config, file, ignored } = loadConfig(argv, logger);
+  checkLogfile(config);
+  // As in Redis, the first lines go to the configured log (file and level), after the config loaded.
+  logger.use(config);
   logger.log('warning', 'oO0OoO0OoO0Oo stickynote is starting oO0OoO0OoO0Oo');
   logger.log('warning', `stickynote version=${VERSION}, node=${process.version}, pid=${process.pid}, just started`);
   if (argv.length === 0) {
     logger.log('warning', 'Warning: no config file specified, using the default config. In order to specify a config file use stickynote-server /path/to/redis.conf');
+  } else {
+    logger.log('warning', 'Configuration loaded');
   }
-  const { config, file, ignored } = loadConfig(argv, logger);
-  logger.use(config);
-  checkLogfile(config);
-  logger.log('warning', 'Configuration loaded');
   logger.role = 'M';
   if (ignored.length > 0) logger.log('notice', `Ignoring config directives without effect in stickynote: ${ignored.join(', ')}`);
   if (config.get('daemonize') === 'yes') logger.log('warning', 'daemonize yes is not supported: running in the foreground (use your service manager)');
