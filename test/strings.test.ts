@@ -45,6 +45,11 @@ const STRING_COMMANDS_ON_WRONG_TYPE: string[][] = [
   ['LCS', 'list', 'nokey'],
   ['LCS', 'nokey', 'list', 'LEN'],
   ['LCS', 'list', 'a', 'foo'],
+  ['BITFIELD', 'list', 'GET', 'u8', '0'],
+  ['BITFIELD', 'list', 'SET', 'u8', '0', '1'],
+  ['BITFIELD', 'list'],
+  ['BITFIELD_RO', 'list', 'GET', 'u8', '0'],
+  ['BITFIELD', 'list', 'GET', 'u64', '0'],
   ['MGET', 'a', 'list', 'a'],
   ['MSETNX', 'list', 'x'],
   ['BITOP', 'NOT', 'd', 'list', 'x'],
@@ -718,13 +723,80 @@ describe('strings: differential against Redis 7.0', () => {
     await t.error('BITOP', 'AND', 'd');
   });
 
+  it('BITFIELD and BITFIELD_RO: types, offsets, overflow modes', async () => {
+    const t = await servers.pair();
+    await t.do('FLUSHALL');
+    await t.do('BITFIELD', 'bf', 'SET', 'u8', '0', '-1', 'GET', 'u8', '0', 'OVERFLOW', 'SAT', 'SET', 'u8', '8', '-1', 'GET', 'u8', '8');
+    await t.do('BITFIELD', 'bf', 'OVERFLOW', 'FAIL', 'INCRBY', 'i8', '16', '200', 'INCRBY', 'i8', '16', '100', 'INCRBY', 'i8', '16', '100');
+    await t.do('BITFIELD', 'bf', 'GET', 'i64', '0', 'GET', 'u63', '0', 'GET', 'i5', '3', 'GET', 'u1', '100000');
+    await t.do('BITFIELD', 'bf', 'set', 'i64', '#1', '-9223372036854775808', 'incrby', 'i64', '#1', '-1', 'overflow', 'wrap', 'incrby', 'i64', '#1', '-1');
+    await t.do('GET', 'bf');
+    for (const mode of ['WRAP', 'SAT', 'FAIL']) {
+      for (const [type, start, by] of [
+        ['u4', '3', '20'],
+        ['u4', '3', '-20'],
+        ['i4', '3', '20'],
+        ['i4', '-3', '-20'],
+        ['i64', '9223372036854775807', '1'],
+        ['i64', '-9223372036854775808', '-9223372036854775808'],
+        ['u63', '9223372036854775807', '1'],
+        ['u63', '5', '-9223372036854775808'],
+        ['i1', '0', '1'],
+        ['u1', '1', '1'],
+        ['i7', '100', '-300'],
+      ]) {
+        await t.do('DEL', 'o');
+        await t.do('BITFIELD', 'o', 'OVERFLOW', mode, 'SET', type, '5', start, 'INCRBY', type, '5', by, 'GET', type, '5');
+        await t.do('BITFIELD', 'o', 'OVERFLOW', mode, 'SET', type, '#3', by, 'GET', type, '#3');
+        await t.do('GET', 'o');
+      }
+    }
+    await t.do('SET', 's', 'hello');
+    await t.do('BITFIELD', 's', 'GET', 'u8', '0', 'GET', 'i16', '#1', 'GET', 'u32', '20', 'INCRBY', 'u2', '100', '1', 'GET', 'u2', '100');
+    await t.do('GET', 's');
+    await t.do('BITFIELD', 'missing', 'GET', 'u8', '0');
+    await t.do('EXISTS', 'missing');
+    await t.do('BITFIELD', 's');
+    await t.do('BITFIELD_RO', 's', 'GET', 'u8', '#2', 'GET', 'i3', '1');
+    await t.do('BITFIELD_RO', 'missing', 'GET', 'i64', '0');
+    await t.error('BITFIELD_RO', 's', 'GET', 'u8', '0', 'SET', 'u8', '0', '1');
+    await t.error('BITFIELD_RO', 's', 'INCRBY', 'u8', '0', '1');
+    for (const bad of [
+      ['GET', 'u64', '0'],
+      ['GET', 'i65', '0'],
+      ['GET', 'i0', '0'],
+      ['GET', 'I8', '0'],
+      ['GET', 'x8', '0'],
+      ['GET', 'u', '0'],
+      ['GET', 'u8'],
+      ['GET', 'u8', '-1'],
+      ['GET', 'u8', 'x'],
+      ['GET', 'u8', '#x'],
+      ['GET', 'u8', '#'],
+      ['GET', 'u8', '#-1'],
+      ['GET', 'u8', '4294967296'],
+      ['SET', 'u8', '0'],
+      ['SET', 'u8', '0', 'x'],
+      ['INCRBY', 'u8', '0', '1.5'],
+      ['OVERFLOW'],
+      ['OVERFLOW', 'foo'],
+      ['FOO'],
+      ['GET', 'u8', '0', 'BAR'],
+    ]) {
+      await t.error('BITFIELD', 's', ...bad);
+    }
+    await t.do('GET', 's');
+    await t.error('BITFIELD');
+    await t.error('BITFIELD_RO');
+  });
+
   it('every command rejects a key of the wrong type, and arity errors match', async () => {
     const t = await servers.pair();
     await t.do('FLUSHALL');
     await t.do('SET', 'a', 'ohmytext');
     await t.do('RPUSH', 'list', 'x');
     for (const cmd of STRING_COMMANDS_ON_WRONG_TYPE) await t.do(...cmd);
-    for (const name of ['GET', 'SET', 'SETNX', 'SETEX', 'PSETEX', 'GETSET', 'GETDEL', 'GETEX', 'MGET', 'MSET', 'MSETNX', 'APPEND', 'STRLEN', 'GETRANGE', 'SUBSTR', 'SETRANGE', 'INCR', 'DECR', 'INCRBY', 'DECRBY', 'INCRBYFLOAT', 'LCS', 'SETBIT', 'GETBIT', 'BITCOUNT', 'BITPOS', 'BITOP']) {
+    for (const name of ['GET', 'SET', 'SETNX', 'SETEX', 'PSETEX', 'GETSET', 'GETDEL', 'GETEX', 'MGET', 'MSET', 'MSETNX', 'APPEND', 'STRLEN', 'GETRANGE', 'SUBSTR', 'SETRANGE', 'INCR', 'DECR', 'INCRBY', 'DECRBY', 'INCRBYFLOAT', 'LCS', 'SETBIT', 'GETBIT', 'BITCOUNT', 'BITPOS', 'BITOP', 'BITFIELD', 'BITFIELD_RO']) {
       await t.error(name);
     }
   });

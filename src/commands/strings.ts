@@ -370,17 +370,8 @@ function setbitCommand(c: Client, args: string[]): void {
   const offset = bitOffsetArg(c, args[2]);
   const on = parseLong(args[3]);
   if (on !== 0 && on !== 1) throw new ReplyError(E.bitValue);
-  const v = asString(c.db.write(key));
+  const raw = growForBits(c, key, offset);
   const byte = Math.floor(offset / 8);
-  let raw: RawString;
-  if (v === undefined) {
-    raw = new RawString(Buffer.alloc(byte + 1), byte + 1);
-    c.db.set(key, raw);
-  } else {
-    raw = unshare(c, key, v, Math.max(0, byte + 1 - v.length));
-    raw.grow(byte + 1);
-    if (raw === v) c.db.modified(key);
-  }
   const mask = 1 << (7 - (offset % 8));
   const old = raw.buf[byte] & mask;
   raw.buf[byte] = on ? raw.buf[byte] | mask : raw.buf[byte] & ~mask;
@@ -585,6 +576,154 @@ function bitopCommand(c: Client, args: string[]): void {
 }
 const EMPTY = new Uint8Array(0);
 
+// ---- BITFIELD ------------------------------------------------------------------------------
+
+const BITFIELD_TYPE_ERROR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+type Overflow = 'wrap' | 'sat' | 'fail';
+
+interface BitfieldOp {
+  kind: 'get' | 'set' | 'incrby';
+  signed: boolean;
+  bits: number;
+  offset: number;
+  value: bigint;
+  overflow: Overflow;
+}
+
+/** getBitfieldTypeFromArgument: i1..i64 or u1..u63 (the sign letter is case-sensitive). */
+function bitfieldType(arg: string): { signed: boolean; bits: number } {
+  const sign = arg.charCodeAt(0);
+  const bits = sign === 105 || sign === 117 ? parseLong(arg.slice(1)) : null; // 'i' | 'u'
+  if (bits === null || bits < 1 || bits > (sign === 105 ? 64 : 63)) throw new ReplyError(BITFIELD_TYPE_ERROR);
+  return { signed: sign === 105, bits };
+}
+
+/** A BITFIELD offset: a bit offset, or "#n" for n times the type width. */
+function bitfieldOffset(c: Client, arg: string, bits: number): number {
+  if (arg.charCodeAt(0) !== 35) return bitOffsetArg(c, arg); // '#'
+  const n = parseLong(arg.slice(1));
+  if (n === null) throw new ReplyError(E.bitOffset);
+  return bitOffsetArg(c, String(n * bits));
+}
+
+function parseBitfield(c: Client, args: string[]): BitfieldOp[] {
+  const ops: BitfieldOp[] = [];
+  let overflow: Overflow = 'wrap';
+  for (let j = 2; j < args.length; j++) {
+    const rest = args.length - j - 1;
+    const name = args[j].toLowerCase();
+    if (name === 'overflow' && rest >= 1) {
+      const o = args[++j].toLowerCase();
+      if (o !== 'wrap' && o !== 'sat' && o !== 'fail') throw new ReplyError('ERR Invalid OVERFLOW type specified');
+      overflow = o;
+      continue;
+    }
+    if (!((name === 'get' && rest >= 2) || ((name === 'set' || name === 'incrby') && rest >= 3))) throw new ReplyError(ERR.syntax);
+    const { signed, bits } = bitfieldType(args[j + 1]);
+    const offset = bitfieldOffset(c, args[j + 2], bits);
+    let value = 0n;
+    if (name !== 'get') {
+      const v = parseInt64(args[j + 3]);
+      if (v === null) throw new ReplyError(ERR.notInteger);
+      value = v;
+    }
+    ops.push({ kind: name, signed, bits, offset, value, overflow });
+    j += name === 'get' ? 2 : 3;
+  }
+  return ops;
+}
+
+/** The `bits`-bit field at bit `offset` (most significant bit first), zero past the end. */
+function readField(v: StringValue | undefined, offset: number, bits: number, signed: boolean): bigint {
+  let x = 0n;
+  const len = v === undefined ? 0 : v.length;
+  for (let i = 0; i < bits; i++, offset++) {
+    const byte = Math.floor(offset / 8);
+    const bit = byte < len ? (byteAt(v!, byte) >> (7 - (offset % 8))) & 1 : 0;
+    x = (x << 1n) | BigInt(bit);
+  }
+  return signed ? BigInt.asIntN(bits, x) : x;
+}
+
+function writeField(raw: RawString, offset: number, bits: number, value: bigint): void {
+  const buf = raw.buf;
+  for (let i = bits - 1; i >= 0; i--, offset++) {
+    const byte = Math.floor(offset / 8);
+    const mask = 1 << (7 - (offset % 8));
+    if ((value >> BigInt(i)) & 1n) buf[byte] |= mask;
+    else buf[byte] &= ~mask;
+  }
+}
+
+/**
+ * check(Un)signedBitfieldOverflow on exact sums: null when `sum` fits, else the wrapped or
+ * saturated value, or 'fail'. An unsigned SET of a negative number counts as too big (C reads it
+ * as a huge uint64), which saturates to the maximum.
+ */
+function fitField(sum: bigint, op: BitfieldOp): bigint | null | 'fail' {
+  const { bits, signed } = op;
+  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  const min = signed ? -max - 1n : 0n;
+  const tooBig = sum > max || (!signed && op.kind === 'set' && sum < 0n);
+  if (!tooBig && sum >= min) return null;
+  if (op.overflow === 'fail') return 'fail';
+  if (op.overflow === 'sat') return tooBig ? max : min;
+  return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
+}
+
+function bitfieldGeneric(c: Client, args: string[], readOnly: boolean): void {
+  const key = args[1];
+  const ops = parseBitfield(c, args);
+  let writes = false;
+  let highest = 0;
+  for (const op of ops) {
+    if (op.kind === 'get') continue;
+    writes = true;
+    highest = Math.max(highest, op.offset + op.bits - 1);
+  }
+  let v: StringValue | undefined;
+  let raw: RawString | null = null;
+  if (!writes) {
+    v = asString(c.db.read(key));
+  } else {
+    if (readOnly) throw new ReplyError('ERR BITFIELD_RO only supports the GET subcommand');
+    raw = growForBits(c, key, highest);
+    v = raw;
+  }
+  c.reply.array(ops.length);
+  for (const op of ops) {
+    const old = readField(v, op.offset, op.bits, op.signed);
+    if (op.kind === 'get') {
+      c.reply.integer(old);
+      continue;
+    }
+    const target = op.kind === 'set' ? op.value : old + op.value;
+    const fitted = fitField(target, op);
+    if (fitted === 'fail') {
+      c.reply.bulk(null);
+      continue;
+    }
+    const next = fitted ?? target;
+    writeField(raw!, op.offset, op.bits, next);
+    c.reply.integer(op.kind === 'set' ? old : next);
+  }
+}
+
+/** lookupStringForBitCommand: the key's string as a RawString long enough to hold bit `maxBit`. */
+function growForBits(c: Client, key: string, maxBit: number): RawString {
+  const v = asString(c.db.write(key));
+  const size = Math.floor(maxBit / 8) + 1;
+  if (v === undefined) {
+    const raw = new RawString(Buffer.alloc(size), size);
+    c.db.set(key, raw);
+    return raw;
+  }
+  const raw = unshare(c, key, v, Math.max(0, size - v.length));
+  raw.grow(size);
+  if (raw === v) c.db.modified(key);
+  return raw;
+}
+
 // ---- LCS --------------------------------------------------------------------------------------
 
 function lcsCommand(c: Client, args: string[]): void {
@@ -779,4 +918,6 @@ export const stringCommands: CommandDef[] = [
   { name: 'bitcount', handler: bitcountCommand },
   { name: 'bitpos', handler: bitposCommand },
   { name: 'bitop', handler: bitopCommand },
+  { name: 'bitfield', handler: (c, args) => bitfieldGeneric(c, args, false) },
+  { name: 'bitfield_ro', handler: (c, args) => bitfieldGeneric(c, args, true) },
 ];
