@@ -88,6 +88,15 @@ describe('stickynote-server: config errors are fatal, reported like redis-server
     });
   }
 
+  it('an error inside an included file is reported at its own line', async () => {
+    const inner = writeConf('inner-bad.conf', '# inner\nmaxmemory 1mb\nmaxmemory-policy nope\n');
+    const outer = writeConf('outer.conf', `port 6399\ninclude ${inner}\n`);
+    const [ours, redis] = await Promise.all([runBin([outer]), runRedis([outer])]);
+    assert.equal(redis.code, 1);
+    assert.equal(ours.code, 1);
+    assert.equal(fatalReport(ours.stderr), fatalReport(redis.stderr));
+  });
+
   it('a config file that cannot be opened', async () => {
     const missing = join(dir, 'missing.conf');
     const [ours, redis] = await Promise.all([runBin([missing]), runRedis([missing])]);
@@ -118,6 +127,19 @@ describe('stickynote-server: argv and config file parsing (in-process)', () => {
     assert.equal(config.get('hz'), '50');
     assert.equal(config.get('timeout'), '30');
     assert.ok(config.spec('save') !== undefined || ignored.includes('save'));
+  });
+
+  it('include loads another file in place; later lines override it', () => {
+    const inner = writeConf('inner.conf', 'maxmemory 5mb\nhz 33\n');
+    const outer = writeConf('outer-ok.conf', `hz 10\ninclude ${inner}\nmaxmemory 6mb\n`);
+    const { config } = configFromArgv([outer]);
+    assert.equal(config.get('hz'), '33');
+    assert.equal(config.get('maxmemory'), String(6 * 1024 * 1024));
+  });
+
+  it('rename-command and user are accepted without effect and reported', () => {
+    const { ignored } = configFromArgv(['--rename-command', 'FLUSHALL', '""', '--user', 'default', 'on', 'nopass', '~*', '+@all']);
+    assert.deepEqual(ignored, ['rename-command', 'user']);
   });
 
   it('values with spaces, quotes and control bytes survive the command line', () => {

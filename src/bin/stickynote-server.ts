@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     logger.log('warning', 'Configuration loaded');
   }
   logger.role = 'M';
-  if (ignored.length > 0) logger.log('notice', `Ignoring config directives without effect in stickynote: ${ignored.join(', ')}`);
+  if (ignored.length > 0) logger.log('warning', `Ignoring config directives stickynote does not support: ${ignored.join(', ')}`);
   if (config.get('daemonize') === 'yes') logger.log('warning', 'daemonize yes is not supported: running in the foreground (use your service manager)');
 
   const { port, bind } = config.typed;
