@@ -1,5 +1,5 @@
 import type { Database } from '../engine/database.js';
-import type { ReplySink } from './reply.js';
+import { type ReplySink, ValueReply } from './reply.js';
 import type { ServerContext } from './server-context.js';
 
 /**
@@ -21,6 +21,19 @@ export class Client {
   /** CLIENT NO-EVICT / NO-TOUCH. */
   noEvict = false;
   noTouch = false;
+  /**
+   * State other command groups keep up to date so CLIENT LIST / INFO can show it (Redis's
+   * sub, psub, ssub, multi fields and the P, x, b, t flags).
+   */
+  subscriptions = 0;
+  patternSubscriptions = 0;
+  shardSubscriptions = 0;
+  /** Commands queued since MULTI, or -1 outside a transaction. */
+  multiQueued = -1;
+  blocked = false;
+  tracking = false;
+  /** CLIENT TRACKING REDIRECT target id, -1 if none. */
+  trackingRedirect = -1;
   readonly createdAt: number;
   lastInteraction: number;
   lastCommand = 'NULL';
@@ -41,11 +54,23 @@ export class Client {
   ) {
     this.id = server.nextClientId++;
     this.db = server.keyspace.dbs[0];
-    this.authenticated = server.config.typed.requirepass === '';
+    this.authenticated = this.defaultUserNoPass;
     this.createdAt = this.lastInteraction = Date.now();
   }
 
   select(index: number): void {
     this.db = this.server.keyspace.dbs[index];
+  }
+
+  /** Switches RESP version (HELLO, RESET); the embedded API always builds RESP3-shaped values. */
+  setProtocol(protocol: 2 | 3): void {
+    if (this.reply instanceof ValueReply) return;
+    this.protocol = protocol;
+    (this.reply as { protocol: 2 | 3 }).protocol = protocol;
+  }
+
+  /** True when the default user needs no password, so a new or RESET connection is logged in. */
+  get defaultUserNoPass(): boolean {
+    return this.server.config.typed.requirepass === '';
   }
 }

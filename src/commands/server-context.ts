@@ -41,6 +41,13 @@ export class ServerContext {
   shutdown: (() => void) | null = null;
   /** Path of the config file the server was started with, if any. */
   configFile = '';
+  /**
+   * Run by RESET (and available to anything that must return a client to its initial state) so
+   * each command group clears its own per-client state: MULTI, subscriptions, tracking…
+   */
+  readonly clientResetHooks: ((client: Client) => void)[] = [];
+  /** Commands processed at the last INFO sample, for instantaneous_ops_per_sec. */
+  private opsSample = { time: Date.now(), commands: 0, rate: 0 };
 
   constructor(options: { config?: Config; clock?: Clock } = {}) {
     this.config = options.config ?? new Config();
@@ -48,11 +55,28 @@ export class ServerContext {
     this.commands = new CommandTable(ALL_COMMANDS);
   }
 
+  /**
+   * Commands per second since the previous sample (taken at most every 100 ms), Redis's
+   * instantaneous_ops_per_sec computed lazily instead of by a cron.
+   */
+  instantaneousOps(): number {
+    const now = Date.now();
+    const s = this.opsSample;
+    const elapsed = now - s.time;
+    if (elapsed >= 100) {
+      s.rate = Math.round(((this.stats.totalCommandsProcessed - s.commands) * 1000) / elapsed);
+      s.time = now;
+      s.commands = this.stats.totalCommandsProcessed;
+    }
+    return s.rate;
+  }
+
   resetStats(): void {
     this.keyspace.resetStats();
     const s = this.stats;
     s.totalCommandsProcessed = s.totalConnectionsReceived = s.rejectedConnections = 0;
     s.totalNetInputBytes = s.totalNetOutputBytes = s.totalErrorReplies = 0;
+    this.opsSample.commands = 0;
     for (const cmd of this.commands.all()) {
       cmd.calls = cmd.usec = cmd.failedCalls = cmd.rejectedCalls = 0;
       if (cmd.subcommands) for (const sub of cmd.subcommands.values()) sub.calls = sub.usec = sub.failedCalls = sub.rejectedCalls = 0;
