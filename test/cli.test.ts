@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,6 +273,30 @@ describe('stickynote-server: running', () => {
       assert.doesNotMatch(log, / \* /, 'notice lines are below loglevel warning');
     } finally {
       await s.stop();
+    }
+  });
+
+  it('daemonize yes: the parent exits 0, the daemon writes its pidfile and removes it on SIGTERM', async () => {
+    const port = await freePort();
+    const pidfile = join(dir, 'daemon.pid');
+    const logfile = join(dir, 'daemon.log');
+    const r = await runBin(['--port', String(port), '--daemonize', 'yes', '--pidfile', pidfile, '--logfile', logfile]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    let pid = 0;
+    try {
+      await waitUntil(async () => existsSync(pidfile) && (await canConnect(port)), 10000);
+      pid = Number(readFileSync(pidfile, 'utf8').trim());
+      assert.ok(pid > 0 && pid !== process.pid);
+      assert.deepEqual(await send(port, 'CONFIG', 'GET', 'daemonize'), { t: 'array', v: [{ t: 'bulk', v: 'daemonize' }, { t: 'bulk', v: 'yes' }] });
+      process.kill(pid, 'SIGTERM');
+      await waitUntil(() => !existsSync(pidfile), 10000);
+      assert.equal(await canConnect(port), false);
+      assert.match(readFileSync(logfile, 'utf8'), /Ready to accept connections[\s\S]*Removing the pid file\.[\s\S]*bye bye/);
+      pid = 0;
+    } finally {
+      // Never leave a daemon behind: by its pid if known, else through the port.
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+      else if (existsSync(pidfile) || (await canConnect(port))) await send(port, 'SHUTDOWN', 'NOSAVE').catch(() => undefined);
     }
   });
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { configFromArgv, ConfigLineError, type LoadedConfig } from '../config/args.js';
 import type { Config } from '../config/config.js';
 import { StickyServer } from '../server/server.js';
@@ -114,6 +116,42 @@ function checkLogfile(config: Config): void {
   }
 }
 
+/** Set in the environment of the detached copy that `daemonize yes` starts. */
+const DAEMON_CHILD = 'STICKYNOTE_DAEMON_CHILD';
+/** Redis's CONFIG_DEFAULT_PID_FILE, for a daemon without a `pidfile`. */
+const DEFAULT_PIDFILE = '/var/run/stickynote.pid';
+
+/**
+ * `daemonize yes`: Node cannot fork, so start a detached copy of this process (same argv, no
+ * terminal, output discarded as Redis's daemon does) and exit 0 at once, as redis-server's parent.
+ */
+function daemonize(argv: string[]): never {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, [DAEMON_CHILD]: '1' },
+  });
+  child.unref();
+  process.exit(0);
+}
+
+function writePidfile(path: string, logger: Logger): void {
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (e) {
+    logger.log('warning', `Failed to write PID file: ${describeErrno(e as NodeJS.ErrnoException)}`);
+  }
+}
+
+function removePidfile(path: string, logger: Logger): void {
+  logger.log('notice', 'Removing the pid file.');
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone: nothing to clean up.
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '-v' || argv[0] === '--version') {
@@ -127,6 +165,8 @@ async function main(): Promise<void> {
   const logger = new Logger();
   const { config, file, ignored } = loadConfig(argv, logger);
   checkLogfile(config);
+  const daemonized = config.get('daemonize') === 'yes' && config.get('supervised') !== 'systemd' && config.get('supervised') !== 'upstart';
+  if (daemonized && process.env[DAEMON_CHILD] !== '1') daemonize(argv);
   // As in Redis, the first lines go to the configured log (file and level), after the config loaded.
   logger.use(config);
   logger.log('warning', 'oO0OoO0OoO0Oo stickynote is starting oO0OoO0OoO0Oo');
@@ -138,7 +178,6 @@ async function main(): Promise<void> {
   }
   logger.role = 'M';
   if (ignored.length > 0) logger.log('warning', `Ignoring config directives stickynote does not support: ${ignored.join(', ')}`);
-  if (config.get('daemonize') === 'yes') logger.log('warning', 'daemonize yes is not supported: running in the foreground (use your service manager)');
 
   const { port, bind } = config.typed;
   if (port === 0) {
@@ -158,6 +197,8 @@ async function main(): Promise<void> {
   }
   logger.log('notice', `Running mode=standalone, port=${server.port}.`);
   logger.log('warning', 'Server initialized');
+  const pidfile = config.get('pidfile') || (daemonized ? DEFAULT_PIDFILE : '');
+  if (pidfile !== '') writePidfile(pidfile, logger);
   logger.log('notice', 'Ready to accept connections');
 
   let stopping = false;
@@ -166,6 +207,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log('warning', 'User requested shutdown...');
     void server.close().then(() => {
+      if (pidfile !== '') removePidfile(pidfile, logger);
       logger.log('warning', 'stickynote is now ready to exit, bye bye...');
       process.exit(0);
     });
