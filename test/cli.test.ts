@@ -35,6 +35,13 @@ function fatalReport(stderr: string): string {
   return stderr.replace(/\*\*\* FATAL CONFIG FILE ERROR \([^)]*\) \*\*\*/, '*** FATAL CONFIG FILE ERROR ***');
 }
 
+/** A non-loopback IPv4 address of this machine, if it has one. */
+function externalAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+}
+
 async function send(port: number, ...args: string[]) {
   const c = await RawClient.connect(port);
   try {
@@ -341,9 +348,7 @@ describe('stickynote-server: running', () => {
   });
 
   it('npm start listens on 127.0.0.1 by default, not on every interface', async () => {
-    const external = Object.values(networkInterfaces())
-      .flat()
-      .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+    const external = externalAddress();
     const port = await freePort();
     // Detached so the whole npm -> sh -> node group can be signalled by its process-group id.
     const s = await spawnBin([], port, { cmd: 'npm', cmdArgs: ['start', '--silent', '--', '--port', String(port)], spawn: { cwd: ROOT, detached: true } });
@@ -356,6 +361,24 @@ describe('stickynote-server: running', () => {
       process.kill(-s.proc.pid!, 'SIGTERM');
       await s.exited;
       await waitUntil(async () => !(await canConnect(port)));
+    }
+  });
+
+  it("bind lists: Redis's default '* -::*' listens everywhere, Debian's '127.0.0.1 -::1' on loopback", async () => {
+    const external = externalAddress();
+    const all = await spawnBinOnFreePort((port) => ['--port', String(port), '--bind', '* -::*']);
+    try {
+      assert.equal(await canConnect(all.port, '127.0.0.1'), true);
+      if (external) assert.equal(await canConnect(all.port, external), true);
+    } finally {
+      await all.stop();
+    }
+    const debian = await spawnBinOnFreePort((port) => ['--port', String(port), '--bind', '127.0.0.1', '-::1']);
+    try {
+      assert.equal(await canConnect(debian.port, '127.0.0.1'), true);
+      if (external) assert.equal(await canConnect(debian.port, external), false);
+    } finally {
+      await debian.stop();
     }
   });
 
