@@ -188,7 +188,8 @@ describe('stickynote-server: running', () => {
       'good.conf',
       ['# stickynote test config', 'port 1', 'bind 127.0.0.1', 'save ""', 'appendonly no', 'maxmemory 100mb', 'maxmemory-policy "allkeys-lru"', "requirepass 'se cret'", 'databases 4', ''].join('\n'),
     );
-    const s = await spawnBin([conf, '--port', String(port)], port);
+    // A relative path, resolved against the cwd like redis-server does.
+    const s = await spawnBin(['good.conf', '--port', String(port)], port, { spawn: { cwd: dir } });
     try {
       const c = await RawClient.connect(port);
       assert.equal((await c.send('AUTH', 'se cret')).raw.toString(), '+OK\r\n');
@@ -197,6 +198,8 @@ describe('stickynote-server: running', () => {
       assert.equal(got.raw.toString(), `*2\r\n$9\r\nmaxmemory\r\n$9\r\n${100 * 1024 * 1024}\r\n`);
       const policy = await c.send('CONFIG', 'GET', 'maxmemory-policy');
       assert.equal(policy.raw.toString(), '*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n');
+      const info = (await c.send('INFO', 'server')).reply;
+      assert.ok(info.t === 'bulk' && info.v?.includes(`\r\nconfig_file:${conf}\r\n`), 'INFO shows the absolute config path');
       c.close();
       assert.match(s.output(), /Ready to accept connections/);
     } finally {

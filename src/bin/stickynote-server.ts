@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromArgv, ConfigLineError, type LoadedConfig } from '../config/args.js';
 import type { Config } from '../config/config.js';
@@ -200,7 +201,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const server = new StickyServer({ config });
-  server.context.configFile = file;
+  // Absolute, as Redis keeps it, so CONFIG REWRITE and INFO's config_file do not depend on the cwd.
+  server.context.configFile = file === '' ? '' : resolve(file);
   const { host, shown, dropped } = listenAddress(bind);
   if (dropped.length > 0) logger.log('warning', `Warning: listening on ${shown} only; not on ${dropped.join(' ')}`);
   try {
