@@ -20,7 +20,7 @@ export interface LoadedConfig {
   config: Config;
   /** Config file path as given ('' when none). */
   file: string;
-  /** Redis directives accepted but without effect here (persistence, replication, TLS…). */
+  /** Directives accepted without effect here (rename-command, user, loadmodule…), to warn about. */
   ignored: string[];
 }
 
