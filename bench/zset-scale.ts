@@ -1,45 +1,87 @@
 /**
- * Sorted-set scaling check: ZADD then ZRANK per operation on a 1K-member and a 1M-member sorted
- * set, through the embedded engine (command dispatch included). With an O(log n) skiplist the
- * per-op time at 1M stays within 2x of the 1K case. Prints both; not a test.
+ * Sorted-set scaling check: time per ZADD and per ZRANK on a 1K-member and on a 1M-member sorted
+ * set. With an O(log n) structure the 1M case stays within 2x of the 1K case. Prints, not a test:
  *
  *   npx tsc -p . && node dist/bench/zset-scale.js
+ *
+ * 1. Over TCP, one request at a time (what a client sees), stickynote-server and a real
+ *    redis-server side by side in the same run.
+ * 2. In process through the embedded engine (no socket): the data structure's own cost, where the
+ *    1M set no longer fits the CPU caches, so this ratio also shows memory latency, not only log n.
  */
 import { Engine } from '../src/embedded.js';
+import { RawClient } from '../test/support/raw-client.js';
+import { startRedis, startStickynoteProcess, type RunningServer } from '../test/support/servers.js';
 
-const OPS = 200_000;
+const SIZES = [1_000, 1_000_000];
+const TCP_OPS = 20_000;
+const EMBEDDED_OPS = 200_000;
+const BATCH = 1000;
 
-function fill(engine: Engine, key: string, n: number): void {
-  const batch = 1000;
-  for (let i = 0; i < n; i += batch) {
-    const args: string[] = [];
-    for (let j = i; j < Math.min(n, i + batch); j++) args.push(String(Math.random() * 1e9), `member:${j}`);
-    engine.call('ZADD', key, ...args);
-  }
+interface Result {
+  zadd: number;
+  zrank: number;
 }
 
-/** Nanoseconds per op of `op(i)` over OPS iterations. */
-function time(op: (i: number) => void): number {
+/** ZADD arguments for members [from, to) with random scores. */
+function zaddArgs(key: string, from: number, to: number): string[] {
+  const args = ['ZADD', key];
+  for (let j = from; j < to; j++) args.push(String(Math.random() * 1e9), `member:${j}`);
+  return args;
+}
+
+/** Nanoseconds per call of `op(i)`, awaited one at a time. */
+async function timeOps(ops: number, op: (i: number) => unknown): Promise<number> {
   const start = process.hrtime.bigint();
-  for (let i = 0; i < OPS; i++) op(i);
-  return Number(process.hrtime.bigint() - start) / OPS;
+  for (let i = 0; i < ops; i++) await op(i);
+  return Number(process.hrtime.bigint() - start) / ops;
 }
 
-function measure(size: number): { zadd: number; zrank: number } {
-  const engine = new Engine();
+async function measureTcp(port: number, size: number): Promise<Result> {
+  const client = await RawClient.connect(port);
   const key = `z${size}`;
-  fill(engine, key, size);
-  // ZADD updates existing members to new random scores, so the set keeps its size.
-  const zadd = time((i) => engine.call('ZADD', key, String(Math.random() * 1e9), `member:${i % size}`));
-  const zrank = time((i) => engine.call('ZRANK', key, `member:${(i * 7919) % size}`));
+  await client.send('DEL', key);
+  for (let i = 0; i < size; i += BATCH) await client.send(...zaddArgs(key, i, Math.min(size, i + BATCH)));
+  // ZADD gives existing members new random scores, so the set keeps its size.
+  const zadd = await timeOps(TCP_OPS, (i) => client.send('ZADD', key, String(Math.random() * 1e9), `member:${(i * 7919) % size}`));
+  const zrank = await timeOps(TCP_OPS, (i) => client.send('ZRANK', key, `member:${(i * 104729) % size}`));
+  await client.send('DEL', key);
+  client.close();
   return { zadd, zrank };
 }
 
-const small = measure(1_000);
-const large = measure(1_000_000);
-const rows = [
-  ['op', '1K ns/op', '1M ns/op', 'ratio'],
-  ['ZADD', small.zadd.toFixed(0), large.zadd.toFixed(0), (large.zadd / small.zadd).toFixed(2)],
-  ['ZRANK', small.zrank.toFixed(0), large.zrank.toFixed(0), (large.zrank / small.zrank).toFixed(2)],
-];
-for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(6) : c.padStart(10))).join(' '));
+async function measureEmbedded(size: number): Promise<Result> {
+  const engine = new Engine();
+  const key = `z${size}`;
+  for (let i = 0; i < size; i += BATCH) engine.call(...zaddArgs(key, i, Math.min(size, i + BATCH)));
+  const zadd = await timeOps(EMBEDDED_OPS, (i) => engine.call('ZADD', key, String(Math.random() * 1e9), `member:${(i * 7919) % size}`));
+  const zrank = await timeOps(EMBEDDED_OPS, (i) => engine.call('ZRANK', key, `member:${(i * 104729) % size}`));
+  return { zadd, zrank };
+}
+
+function printTable(title: string, small: Result, large: Result): void {
+  console.log(`\n${title}`);
+  const row = (cells: string[]) => console.log(cells.map((c, i) => (i === 0 ? c.padEnd(6) : c.padStart(11))).join(' '));
+  row(['op', '1K ns/op', '1M ns/op', '1M/1K']);
+  for (const op of ['zadd', 'zrank'] as const) {
+    row([op.toUpperCase(), small[op].toFixed(0), large[op].toFixed(0), (large[op] / small[op]).toFixed(2)]);
+  }
+}
+
+async function main(): Promise<void> {
+  const servers: [string, RunningServer][] = [
+    ['redis-server', await startRedis()],
+    ['stickynote-server', await startStickynoteProcess()],
+  ];
+  try {
+    for (const [name, server] of servers) {
+      const [small, large] = [await measureTcp(server.port, SIZES[0]), await measureTcp(server.port, SIZES[1])];
+      printTable(`${name} over TCP, unpipelined`, small, large);
+    }
+  } finally {
+    for (const [, server] of servers) await server.stop();
+  }
+  printTable('stickynote embedded engine (no socket)', await measureEmbedded(SIZES[0]), await measureEmbedded(SIZES[1]));
+}
+
+void main();

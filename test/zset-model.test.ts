@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import assert from 'node:assert/strict';
 import { differentialServers } from './support/differential.js';
+import { ZSet } from '../src/engine/zset.js';
 
 /**
  * Model test: random sequences of sorted-set commands run on Redis and on stickynote, every reply
@@ -84,4 +86,46 @@ describe('zset model: random command sequences on Redis and stickynote', () => {
       );
     });
   }
+});
+
+describe('skiplist model: spans, ranks and links against a sorted array', () => {
+  it('random inserts, score updates, deletes and range deletes keep every invariant', () => {
+    const limits = { zsetMaxListpackEntries: 128, zsetMaxListpackValue: 64 };
+    const z = new ZSet(false);
+    const model = new Map<string, number>();
+    const sorted = () => [...model].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let step = 0; step < 20_000; step++) {
+      const m = `m${Math.floor(Math.random() * 3000)}`;
+      const score = Math.floor(Math.random() * 50) / 4;
+      const r = Math.random();
+      if (r < 0.6) {
+        z.add(m, score, 0, limits);
+        model.set(m, score);
+      } else if (r < 0.9) {
+        assert.equal(z.remove(m), model.delete(m));
+      } else if (r < 0.93) {
+        const removed = z.removeRankRange(10, 14);
+        for (const [k] of sorted().slice(10, 15)) model.delete(k);
+        assert.equal(removed, Math.min(5, Math.max(0, model.size + removed - 10)));
+      }
+      if (step % 2000 === 1999) {
+        const want = sorted();
+        assert.equal(z.size, want.length);
+        const list = z.list;
+        let x = list.first();
+        let prev = 0;
+        for (let i = 0; i < want.length; i++, prev = x, x = list.next(x)) {
+          assert.equal(list.memberOf(x), want[i][0]);
+          assert.equal(list.scoreOf(x), want[i][1]);
+          assert.equal(list.prev(x), prev);
+          if (i % 37 === 0) {
+            assert.equal(z.rank(want[i][0], false), i);
+            assert.equal(z.nodeAt(i), x);
+          }
+        }
+        assert.equal(x, 0);
+        assert.equal(list.tail, prev);
+      }
+    }
+  });
 });

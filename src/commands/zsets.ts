@@ -277,7 +277,7 @@ function lexSpan(z: ZSet, r: LexRange, reverse: boolean, offset: number, limit: 
   for (; x !== 0 && offset > 0; offset--) x = reverse ? list.prev(x) : list.next(x);
   const start = x;
   let count = 0;
-  while (x !== 0 && count !== limit && (reverse ? lexGteMin(list.member[x], r) : lexLteMax(list.member[x], r))) {
+  while (x !== 0 && count !== limit && (reverse ? lexGteMin(list.memberOf(x), r) : lexLteMax(list.memberOf(x), r))) {
     count++;
     x = reverse ? list.prev(x) : list.next(x);
   }
@@ -292,8 +292,8 @@ function replySpan(c: Client, z: ZSet, span: Span, withScores: boolean): void {
   let x = span.start;
   for (let n = 0; n < span.count; n++) {
     if (nested) c.reply.array(2);
-    c.reply.bulk(list.member[x]);
-    if (withScores) replyScore(c, list.score[x]);
+    c.reply.bulk(list.memberOf(x));
+    if (withScores) replyScore(c, list.scoreOf(x));
     x = span.reverse ? list.prev(x) : list.next(x);
   }
 }
@@ -315,7 +315,7 @@ function storeSpan(c: Client, dst: string, z: ZSet | undefined, span: Span): voi
     const list = z.list;
     let x = span.start;
     for (let n = 0; n < span.count; n++) {
-      result.insert(list.member[x], list.score[x], limits);
+      result.insert(list.memberOf(x), list.scoreOf(x), limits);
       x = span.reverse ? list.prev(x) : list.next(x);
     }
   }
@@ -471,8 +471,8 @@ function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, emi
   const list = z.list;
   for (let i = 0; i < n; i++) {
     const x = max ? list.tail : list.first();
-    const member = list.member[x];
-    const score = list.score[x];
+    const member = list.memberOf(x);
+    const score = list.scoreOf(x);
     z.remove(member);
     if (nested) c.reply.array(2);
     c.reply.bulk(member);
@@ -535,7 +535,7 @@ function forEachMember(s: Source, visit: (member: string, score: number) => void
   const v = s.value;
   if (v instanceof ZSet) {
     const list = v.list;
-    for (let x = list.first(); x !== 0; x = list.next(x)) visit(list.member[x], list.score[x]);
+    for (let x = list.first(); x !== 0; x = list.next(x)) visit(list.memberOf(x), list.scoreOf(x));
   } else if (v !== undefined) {
     v.forEach((m) => visit(m, 1));
   }
@@ -700,8 +700,8 @@ function zrandmember(c: Client, args: string[]): void {
   const list = z.list;
   const emit = (x: number) => {
     if (nested) c.reply.array(2);
-    c.reply.bulk(list.member[x]);
-    if (withScores) replyScore(c, list.score[x]);
+    c.reply.bulk(list.memberOf(x));
+    if (withScores) replyScore(c, list.scoreOf(x));
   };
   if (l < 0) {
     // Negative count: repetitions allowed.
@@ -751,11 +751,11 @@ function zscan(c: Client, args: string[]): void {
   const list = z.list;
   const format = z.listpack ? formatListpackScore : formatDouble;
   const visit = (member: string, x: number) => {
-    if (pattern === null || stringMatch(pattern, member)) items.push(member, format(list.score[x]));
+    if (pattern === null || stringMatch(pattern, member)) items.push(member, format(list.scoreOf(x)));
   };
   if (z.listpack) {
     // A listpack is returned whole, in order, whatever the cursor (Redis's scanGenericCommand).
-    for (let x = list.first(); x !== 0; x = list.next(x)) visit(list.member[x], x);
+    for (let x = list.first(); x !== 0; x = list.next(x)) visit(list.memberOf(x), x);
     replyScan(c, 0, items);
     return;
   }

@@ -3,10 +3,9 @@
  * O(log n) like score and lex lookups. Elements are ordered by score, then by member bytes
  * (latin1 strings compare like memcmp).
  *
- * Nodes live in parallel typed arrays indexed by node id rather than one object per node: each
- * node owns a block of `level` link slots (forward id + span) in two shared Int32Arrays. Node 0 is
- * the header (32 levels) and doubles as "no node", since nothing ever points forward or back to
- * the header.
+ * Nodes live in one typed-array heap rather than one object per node (see the layout below).
+ * Node 0 is the header (32 levels) and doubles as "no node", since nothing ever points forward or
+ * back to the header.
  */
 
 export const MAX_LEVEL = 32;
@@ -67,64 +66,80 @@ export function lexRangeEmpty(r: LexRange): boolean {
   return c > 0 || (c === 0 && (r.minex || r.maxex));
 }
 
+/**
+ * Node layout in 32-bit words, so that one node is one contiguous block (a descent step touches
+ * one cache line, not one per array): score (a float64 over words 0-1), backward node, level,
+ * member slot, padding, then a (forward, span) pair per level. A node id is its block's offset,
+ * always even so the score is 8-byte aligned.
+ */
+const SCORE = 0;
+const BACKWARD = 2;
+const LEVEL = 3;
+const MEMBER = 4;
+const LINKS = 6;
+
+function blockSize(level: number): number {
+  return LINKS + 2 * level;
+}
+
 export class Skiplist {
   length = 0;
   /** Highest level in use (1 when empty). */
   level = 1;
   tail = 0;
 
-  score: Float64Array;
-  member: string[] = [''];
-  backward: Int32Array;
-  private nodeLevel: Uint8Array;
-  /** First link slot of each node; level i of node x is at base[x] + i. */
-  private base: Int32Array;
-  private fwd: Int32Array;
-  private span: Int32Array;
-  private linkTop = MAX_LEVEL;
-  private nodeTop = 1;
-  private freeNodes: number[] = [];
-  /** Free link blocks by level (index level-1). */
-  private freeLinks: number[][] = [];
+  private words: Int32Array;
+  private scores: Float64Array;
+  /** Members by member slot (a node's MEMBER word). */
+  private members: string[] = [];
+  private freeMemberSlots: number[] = [];
+  private top = blockSize(MAX_LEVEL);
+  /** Free node blocks by level (index level-1). */
+  private freeBlocks: number[][] = [];
   /** Scratch paths reused by every operation (no per-call allocation). */
   private readonly update = new Int32Array(MAX_LEVEL);
   private readonly rankAt = new Float64Array(MAX_LEVEL);
 
   constructor(capacity = 4) {
-    const cap = Math.max(2, capacity + 1);
-    this.score = new Float64Array(cap);
-    this.backward = new Int32Array(cap);
-    this.nodeLevel = new Uint8Array(cap);
-    this.base = new Int32Array(cap);
-    this.fwd = new Int32Array(MAX_LEVEL + cap * 2);
-    this.span = new Int32Array(MAX_LEVEL + cap * 2);
-    this.nodeLevel[0] = MAX_LEVEL;
+    const buf = new ArrayBuffer(4 * (blockSize(MAX_LEVEL) + capacity * blockSize(2)));
+    this.words = new Int32Array(buf);
+    this.scores = new Float64Array(buf);
+    this.words[LEVEL] = MAX_LEVEL; // the header, node 0
   }
 
   // ---- navigation ----------------------------------------------------------------------------
 
   first(): number {
-    return this.fwd[0];
+    return this.words[LINKS];
   }
 
   next(x: number): number {
-    return this.fwd[this.base[x]];
+    return this.words[x + LINKS];
   }
 
   prev(x: number): number {
-    return this.backward[x];
+    return this.words[x + BACKWARD];
+  }
+
+  scoreOf(x: number): number {
+    return this.scores[x >> 1];
+  }
+
+  memberOf(x: number): string {
+    return this.members[this.words[x + MEMBER]];
   }
 
   /** Node at 1-based rank, or 0. */
   byRank(rank: number): number {
+    const w = this.words;
     let x = 0;
     let traversed = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let link = this.base[x] + i;
-      while (this.fwd[link] !== 0 && traversed + this.span[link] <= rank) {
-        traversed += this.span[link];
-        x = this.fwd[link];
-        link = this.base[x] + i;
+      let link = x + LINKS + 2 * i;
+      while (w[link] !== 0 && traversed + w[link + 1] <= rank) {
+        traversed += w[link + 1];
+        x = w[link];
+        link = x + LINKS + 2 * i;
       }
       if (traversed === rank) return x;
     }
@@ -133,19 +148,20 @@ export class Skiplist {
 
   /** 1-based rank of the element (score, member), or 0 if absent. */
   rank(score: number, member: string): number {
+    const w = this.words;
     let x = 0;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let link = this.base[x] + i;
-      for (let y = this.fwd[link]; y !== 0; y = this.fwd[link]) {
-        const s = this.score[y];
-        if (s < score || (s === score && this.member[y] <= member)) {
-          rank += this.span[link];
+      let link = x + LINKS + 2 * i;
+      for (let y = w[link]; y !== 0; y = w[link]) {
+        const s = this.scores[y >> 1];
+        if (s < score || (s === score && this.memberOf(y) <= member)) {
+          rank += w[link + 1];
           x = y;
-          link = this.base[x] + i;
+          link = x + LINKS + 2 * i;
         } else break;
       }
-      if (x !== 0 && this.member[x] === member) return rank;
+      if (x !== 0 && this.memberOf(x) === member) return rank;
     }
     return 0;
   }
@@ -153,60 +169,63 @@ export class Skiplist {
   /** First node with score in range, or 0. */
   firstInScore(r: ScoreRange): number {
     if (!this.scoreOverlaps(r)) return 0;
+    const w = this.words;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let y = this.fwd[this.base[x] + i]; y !== 0 && !scoreGteMin(this.score[y], r); y = this.fwd[this.base[x] + i]) x = y;
+      for (let y = w[x + LINKS + 2 * i]; y !== 0 && !scoreGteMin(this.scores[y >> 1], r); y = w[x + LINKS + 2 * i]) x = y;
     }
     x = this.next(x);
-    return x !== 0 && scoreLteMax(this.score[x], r) ? x : 0;
+    return x !== 0 && scoreLteMax(this.scoreOf(x), r) ? x : 0;
   }
 
   /** Last node with score in range, or 0. */
   lastInScore(r: ScoreRange): number {
     if (!this.scoreOverlaps(r)) return 0;
+    const w = this.words;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let y = this.fwd[this.base[x] + i]; y !== 0 && scoreLteMax(this.score[y], r); y = this.fwd[this.base[x] + i]) x = y;
+      for (let y = w[x + LINKS + 2 * i]; y !== 0 && scoreLteMax(this.scores[y >> 1], r); y = w[x + LINKS + 2 * i]) x = y;
     }
-    return x !== 0 && scoreGteMin(this.score[x], r) ? x : 0;
+    return x !== 0 && scoreGteMin(this.scoreOf(x), r) ? x : 0;
   }
 
   firstInLex(r: LexRange): number {
     if (!this.lexOverlaps(r)) return 0;
+    const w = this.words;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let y = this.fwd[this.base[x] + i]; y !== 0 && !lexGteMin(this.member[y], r); y = this.fwd[this.base[x] + i]) x = y;
+      for (let y = w[x + LINKS + 2 * i]; y !== 0 && !lexGteMin(this.memberOf(y), r); y = w[x + LINKS + 2 * i]) x = y;
     }
     x = this.next(x);
-    return x !== 0 && lexLteMax(this.member[x], r) ? x : 0;
+    return x !== 0 && lexLteMax(this.memberOf(x), r) ? x : 0;
   }
 
   lastInLex(r: LexRange): number {
     if (!this.lexOverlaps(r)) return 0;
+    const w = this.words;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let y = this.fwd[this.base[x] + i]; y !== 0 && lexLteMax(this.member[y], r); y = this.fwd[this.base[x] + i]) x = y;
+      for (let y = w[x + LINKS + 2 * i]; y !== 0 && lexLteMax(this.memberOf(y), r); y = w[x + LINKS + 2 * i]) x = y;
     }
-    return x !== 0 && lexGteMin(this.member[x], r) ? x : 0;
+    return x !== 0 && lexGteMin(this.memberOf(x), r) ? x : 0;
   }
 
   private scoreOverlaps(r: ScoreRange): boolean {
     if (scoreRangeEmpty(r) || this.length === 0) return false;
-    return scoreGteMin(this.score[this.tail], r) && scoreLteMax(this.score[this.first()], r);
+    return scoreGteMin(this.scoreOf(this.tail), r) && scoreLteMax(this.scoreOf(this.first()), r);
   }
 
   private lexOverlaps(r: LexRange): boolean {
     if (lexRangeEmpty(r) || this.length === 0) return false;
-    return lexGteMin(this.member[this.tail], r) && lexLteMax(this.member[this.first()], r);
+    return lexGteMin(this.memberOf(this.tail), r) && lexLteMax(this.memberOf(this.first()), r);
   }
 
   // ---- updates -------------------------------------------------------------------------------
 
   /** Inserts a new element (the caller knows the member is absent); returns its node id. */
   insert(score: number, member: string): number {
-    const x = this.allocNode(randomLevel());
-    this.score[x] = score;
-    this.member[x] = member;
+    const x = this.allocNode(randomLevel(), member);
+    this.scores[x >> 1] = score;
     this.link(x);
     return x;
   }
@@ -214,7 +233,7 @@ export class Skiplist {
   /** Removes the node of (score, member); returns whether it was there. */
   delete(score: number, member: string): boolean {
     const x = this.findPath(score, member);
-    if (x === 0 || this.score[x] !== score || this.member[x] !== member) return false;
+    if (x === 0 || this.scoreOf(x) !== score || this.memberOf(x) !== member) return false;
     this.unlink(x);
     this.freeNode(x);
     return true;
@@ -225,17 +244,17 @@ export class Skiplist {
    * stay valid: it is updated in place when its position does not change, else relinked.
    */
   updateScore(x: number, score: number): void {
-    const prev = this.backward[x];
+    const prev = this.prev(x);
     const next = this.next(x);
-    const member = this.member[x];
-    if ((prev === 0 || this.score[prev] < score || (this.score[prev] === score && this.member[prev] < member)) &&
-        (next === 0 || this.score[next] > score || (this.score[next] === score && this.member[next] > member))) {
-      this.score[x] = score;
+    const member = this.memberOf(x);
+    if ((prev === 0 || this.scoreOf(prev) < score || (this.scoreOf(prev) === score && this.memberOf(prev) < member)) &&
+        (next === 0 || this.scoreOf(next) > score || (this.scoreOf(next) === score && this.memberOf(next) > member))) {
+      this.scores[x >> 1] = score;
       return;
     }
-    this.findPath(this.score[x], member);
+    this.findPath(this.scoreOf(x), member);
     this.unlink(x);
-    this.score[x] = score;
+    this.scores[x >> 1] = score;
     this.link(x);
   }
 
@@ -244,14 +263,15 @@ export class Skiplist {
    * member before its node is freed. Returns the count.
    */
   deleteRangeByRank(start: number, end: number, removed: (member: string) => void): number {
+    const w = this.words;
     let x = 0;
     let traversed = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let link = this.base[x] + i;
-      while (this.fwd[link] !== 0 && traversed + this.span[link] < start) {
-        traversed += this.span[link];
-        x = this.fwd[link];
-        link = this.base[x] + i;
+      let link = x + LINKS + 2 * i;
+      while (w[link] !== 0 && traversed + w[link + 1] < start) {
+        traversed += w[link + 1];
+        x = w[link];
+        link = x + LINKS + 2 * i;
       }
       this.update[i] = x;
     }
@@ -261,7 +281,7 @@ export class Skiplist {
     while (x !== 0 && traversed <= end) {
       const next = this.next(x);
       this.unlink(x);
-      removed(this.member[x]);
+      removed(this.memberOf(x));
       this.freeNode(x);
       n++;
       traversed++;
@@ -273,13 +293,13 @@ export class Skiplist {
   /** Deletes every node from node `from` (inclusive) while `inRange` holds. */
   deleteFrom(from: number, inRange: (x: number) => boolean, removed: (member: string) => void): number {
     if (from === 0) return 0;
-    this.findPath(this.score[from], this.member[from]);
+    this.findPath(this.scoreOf(from), this.memberOf(from));
     let x = from;
     let n = 0;
     while (x !== 0 && inRange(x)) {
       const next = this.next(x);
       this.unlink(x);
-      removed(this.member[x]);
+      removed(this.memberOf(x));
       this.freeNode(x);
       n++;
       x = next;
@@ -287,23 +307,19 @@ export class Skiplist {
     return n;
   }
 
-  /** Deep copy: the arrays are copied wholesale, node ids stay the same. */
+  /** Deep copy: the memory is copied wholesale, node ids stay the same. */
   clone(): Skiplist {
     const copy = new Skiplist(0);
     copy.length = this.length;
     copy.level = this.level;
     copy.tail = this.tail;
-    copy.score = this.score.slice();
-    copy.member = this.member.slice();
-    copy.backward = this.backward.slice();
-    copy.nodeLevel = this.nodeLevel.slice();
-    copy.base = this.base.slice();
-    copy.fwd = this.fwd.slice();
-    copy.span = this.span.slice();
-    copy.linkTop = this.linkTop;
-    copy.nodeTop = this.nodeTop;
-    copy.freeNodes = this.freeNodes.slice();
-    copy.freeLinks = this.freeLinks.map((l) => l.slice());
+    const buf = this.words.buffer.slice(0);
+    copy.words = new Int32Array(buf);
+    copy.scores = new Float64Array(buf);
+    copy.members = this.members.slice();
+    copy.freeMemberSlots = this.freeMemberSlots.slice();
+    copy.top = this.top;
+    copy.freeBlocks = this.freeBlocks.map((l) => l.slice());
     return copy;
   }
 
@@ -314,16 +330,17 @@ export class Skiplist {
    * the node right after the path at level 0.
    */
   private findPath(score: number, member: string): number {
+    const w = this.words;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
       this.rankAt[i] = i === this.level - 1 ? 0 : this.rankAt[i + 1];
-      let link = this.base[x] + i;
-      for (let y = this.fwd[link]; y !== 0; y = this.fwd[link]) {
-        const s = this.score[y];
-        if (s < score || (s === score && this.member[y] < member)) {
-          this.rankAt[i] += this.span[link];
+      let link = x + LINKS + 2 * i;
+      for (let y = w[link]; y !== 0; y = w[link]) {
+        const s = this.scores[y >> 1];
+        if (s < score || (s === score && this.memberOf(y) < member)) {
+          this.rankAt[i] += w[link + 1];
           x = y;
-          link = this.base[x] + i;
+          link = x + LINKS + 2 * i;
         } else break;
       }
       this.update[i] = x;
@@ -333,100 +350,88 @@ export class Skiplist {
 
   /** Links node x (score and member set) at its sorted position. */
   private link(x: number): void {
-    this.findPath(this.score[x], this.member[x]);
-    const level = this.nodeLevel[x];
+    this.findPath(this.scoreOf(x), this.memberOf(x));
+    const w = this.words;
+    const level = w[x + LEVEL];
     const update = this.update;
     const rankAt = this.rankAt;
     if (level > this.level) {
       for (let i = this.level; i < level; i++) {
         rankAt[i] = 0;
         update[i] = 0;
-        this.span[i] = this.length;
+        w[LINKS + 2 * i + 1] = this.length;
       }
       this.level = level;
     }
-    const bx = this.base[x];
     for (let i = 0; i < level; i++) {
-      const ul = this.base[update[i]] + i;
-      this.fwd[bx + i] = this.fwd[ul];
-      this.fwd[ul] = x;
-      this.span[bx + i] = this.span[ul] - (rankAt[0] - rankAt[i]);
-      this.span[ul] = rankAt[0] - rankAt[i] + 1;
+      const xl = x + LINKS + 2 * i;
+      const ul = update[i] + LINKS + 2 * i;
+      w[xl] = w[ul];
+      w[ul] = x;
+      w[xl + 1] = w[ul + 1] - (rankAt[0] - rankAt[i]);
+      w[ul + 1] = rankAt[0] - rankAt[i] + 1;
     }
-    for (let i = level; i < this.level; i++) this.span[this.base[update[i]] + i]++;
-    this.backward[x] = update[0];
-    const next = this.fwd[bx];
-    if (next !== 0) this.backward[next] = x;
+    for (let i = level; i < this.level; i++) w[update[i] + LINKS + 2 * i + 1]++;
+    w[x + BACKWARD] = update[0];
+    const next = w[x + LINKS];
+    if (next !== 0) w[next + BACKWARD] = x;
     else this.tail = x;
     this.length++;
   }
 
   /** Unlinks node x using the path in `update` (zslDeleteNode). */
   private unlink(x: number): void {
-    const bx = this.base[x];
+    const w = this.words;
     for (let i = 0; i < this.level; i++) {
-      const ul = this.base[this.update[i]] + i;
-      if (this.fwd[ul] === x) {
-        this.span[ul] += this.span[bx + i] - 1;
-        this.fwd[ul] = this.fwd[bx + i];
+      const ul = this.update[i] + LINKS + 2 * i;
+      if (w[ul] === x) {
+        const xl = x + LINKS + 2 * i;
+        w[ul + 1] += w[xl + 1] - 1;
+        w[ul] = w[xl];
       } else {
-        this.span[ul] -= 1;
+        w[ul + 1] -= 1;
       }
     }
-    const next = this.fwd[bx];
-    if (next !== 0) this.backward[next] = this.backward[x];
-    else this.tail = this.backward[x];
-    while (this.level > 1 && this.fwd[this.level - 1] === 0) this.level--;
+    const next = w[x + LINKS];
+    if (next !== 0) w[next + BACKWARD] = w[x + BACKWARD];
+    else this.tail = w[x + BACKWARD];
+    while (this.level > 1 && w[LINKS + 2 * (this.level - 1)] === 0) this.level--;
     this.length--;
   }
 
-  private allocNode(level: number): number {
-    let x = this.freeNodes.pop();
+  private allocNode(level: number, member: string): number {
+    let x = this.freeBlocks[level - 1]?.pop();
     if (x === undefined) {
-      x = this.nodeTop++;
-      if (x >= this.score.length) this.growNodes();
+      x = this.top;
+      this.top += blockSize(level);
+      if (this.top > this.words.length) this.grow();
     }
-    this.nodeLevel[x] = level;
-    const free = this.freeLinks[level - 1];
-    let b = free !== undefined ? free.pop() : undefined;
-    if (b === undefined) {
-      b = this.linkTop;
-      this.linkTop += level;
-      if (this.linkTop > this.fwd.length) this.growLinks();
-    }
-    this.base[x] = b;
-    for (let i = 0; i < level; i++) {
-      this.fwd[b + i] = 0;
-      this.span[b + i] = 0;
-    }
+    const w = this.words;
+    w.fill(0, x, x + blockSize(level));
+    w[x + LEVEL] = level;
+    let slot = this.freeMemberSlots.pop();
+    if (slot === undefined) slot = this.members.push(member) - 1;
+    else this.members[slot] = member;
+    w[x + MEMBER] = slot;
     return x;
   }
 
   private freeNode(x: number): void {
-    const level = this.nodeLevel[x];
-    (this.freeLinks[level - 1] ??= []).push(this.base[x]);
-    this.member[x] = '';
-    this.freeNodes.push(x);
+    const w = this.words;
+    (this.freeBlocks[w[x + LEVEL] - 1] ??= []).push(x);
+    const slot = w[x + MEMBER];
+    this.members[slot] = '';
+    this.freeMemberSlots.push(slot);
   }
 
-  private growNodes(): void {
-    const cap = this.score.length * 2;
-    this.score = grow(this.score, new Float64Array(cap));
-    this.backward = grow(this.backward, new Int32Array(cap));
-    this.nodeLevel = grow(this.nodeLevel, new Uint8Array(cap));
-    this.base = grow(this.base, new Int32Array(cap));
+  private grow(): void {
+    const words = Math.max(this.top, this.words.length * 2);
+    const buf = new ArrayBuffer(4 * (words + (words & 1)));
+    const next = new Int32Array(buf);
+    next.set(this.words);
+    this.words = next;
+    this.scores = new Float64Array(buf);
   }
-
-  private growLinks(): void {
-    const cap = Math.max(this.linkTop, this.fwd.length * 2);
-    this.fwd = grow(this.fwd, new Int32Array(cap));
-    this.span = grow(this.span, new Int32Array(cap));
-  }
-}
-
-function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from as never);
-  return to;
 }
 
 /** zslRandomLevel: level k with probability P^(k-1)(1-P), capped at MAX_LEVEL. */

@@ -66,7 +66,7 @@ export class ZSet implements ContainerValue {
 
   score(member: string): number | undefined {
     const x = this.dict.get(member);
-    return x === undefined ? undefined : this.list.score[x];
+    return x === undefined ? undefined : this.list.scoreOf(x);
   }
 
   /** Inserts a member known to be absent, converting to skiplist first if Redis would. */
@@ -89,7 +89,7 @@ export class ZSet implements ContainerValue {
     const x = this.dict.get(member);
     if (x !== undefined) {
       if (flags & ZADD_NX) return ZADD_OUT_NOP;
-      const cur = this.list.score[x];
+      const cur = this.list.scoreOf(x);
       if (flags & ZADD_INCR) {
         score += cur;
         if (score !== score) return ZADD_OUT_NAN;
@@ -111,7 +111,7 @@ export class ZSet implements ContainerValue {
   remove(member: string): boolean {
     const x = this.dict.get(member);
     if (x === undefined) return false;
-    this.list.delete(this.list.score[x], member);
+    this.list.delete(this.list.scoreOf(x), member);
     this.dict.delete(member);
     return true;
   }
@@ -120,7 +120,7 @@ export class ZSet implements ContainerValue {
   rank(member: string, reverse: boolean): number {
     const x = this.dict.get(member);
     if (x === undefined) return -1;
-    const r = this.list.rank(this.list.score[x], member) - 1;
+    const r = this.list.rank(this.list.scoreOf(x), member) - 1;
     return reverse ? this.list.length - 1 - r : r;
   }
 
@@ -131,7 +131,7 @@ export class ZSet implements ContainerValue {
 
   /** 0-based rank of a node. */
   rankOf(x: number): number {
-    return this.list.rank(this.list.score[x], this.list.member[x]) - 1;
+    return this.list.rank(this.list.scoreOf(x), this.list.memberOf(x)) - 1;
   }
 
   /** Number of members with score in range. */
@@ -151,7 +151,7 @@ export class ZSet implements ContainerValue {
     if (first === 0) return 0;
     if (!this.listpack) return this.rankOf(list.lastInLex(r)) - this.rankOf(first) + 1;
     let n = 0;
-    for (let x = first; x !== 0 && lexLteMax(list.member[x], r); x = list.next(x)) n++;
+    for (let x = first; x !== 0 && lexLteMax(list.memberOf(x), r); x = list.next(x)) n++;
     return n;
   }
 
@@ -162,12 +162,12 @@ export class ZSet implements ContainerValue {
 
   removeScoreRange(r: ScoreRange): number {
     const list = this.list;
-    return list.deleteFrom(list.firstInScore(r), (x) => scoreLteMax(list.score[x], r), this.dropMember);
+    return list.deleteFrom(list.firstInScore(r), (x) => scoreLteMax(list.scoreOf(x), r), this.dropMember);
   }
 
   removeLexRange(r: LexRange): number {
     const list = this.list;
-    return list.deleteFrom(list.firstInLex(r), (x) => lexLteMax(list.member[x], r), this.dropMember);
+    return list.deleteFrom(list.firstInLex(r), (x) => lexLteMax(list.memberOf(x), r), this.dropMember);
   }
 
   /**
@@ -177,9 +177,9 @@ export class ZSet implements ContainerValue {
   convertToListpackIfNeeded(limits: ListpackLimits): void {
     if (this.listpack || this.list.length > limits.zsetMaxListpackEntries) return;
     const list = this.list;
-    for (let x = list.first(); x !== 0; x = list.next(x)) if (list.member[x].length > limits.zsetMaxListpackValue) return;
+    for (let x = list.first(); x !== 0; x = list.next(x)) if (list.memberOf(x).length > limits.zsetMaxListpackValue) return;
     this.listpack = true;
-    for (let x = list.first(); x !== 0; x = list.next(x)) list.score[x] = this.stored(list.score[x]);
+    for (let x = list.first(); x !== 0; x = list.next(x)) if (list.scoreOf(x) === 0) list.updateScore(x, 0);
   }
 
   private readonly dropMember = (member: string): void => {
