@@ -715,10 +715,21 @@ function zrandmember(c: Client, args: string[]): void {
     replySpan(c, z, { start: list.tail, count: z.size, reverse: true }, withScores);
     return;
   }
-  // Distinct members: a partial Fisher-Yates over the members' node ids.
+  c.reply.array(withScores && !nested ? l * 2 : l);
+  if (l * 3 <= z.size) {
+    // Few distinct members from a large set: random picks, skipping repeats (Redis's CASE 4).
+    const picked = new Set<number>();
+    while (picked.size < l) {
+      const x = dict.valueOf(dict.randomSlot());
+      if (picked.has(x)) continue;
+      picked.add(x);
+      emit(x);
+    }
+    return;
+  }
+  // Many distinct members: a partial Fisher-Yates over the members' node ids.
   const nodes: number[] = [];
   dict.forEach((x) => nodes.push(x));
-  c.reply.array(withScores && !nested ? l * 2 : l);
   for (let i = 0; i < l; i++) {
     const k = i + Math.floor(Math.random() * (nodes.length - i));
     const x = nodes[k];
