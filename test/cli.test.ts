@@ -293,13 +293,17 @@ describe('stickynote-server: running', () => {
     const r = await runBin(['--port', String(port), '--daemonize', 'yes', '--pidfile', pidfile, '--logfile', logfile]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     let pid = 0;
+    // The daemon's only output is its log: show it if the daemon does not behave.
+    const withLog = (e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${existsSync(logfile) ? readFileSync(logfile, 'utf8') : '(no log file)'}`);
+    };
     try {
-      await waitUntil(async () => existsSync(pidfile) && (await canConnect(port)), 10000);
+      await waitUntil(async () => existsSync(pidfile) && (await canConnect(port)), 10000).catch(withLog);
       pid = Number(readFileSync(pidfile, 'utf8').trim());
       assert.ok(pid > 0 && pid !== process.pid);
       assert.deepEqual(await send(port, 'CONFIG', 'GET', 'daemonize'), { t: 'array', v: [{ t: 'bulk', v: 'daemonize' }, { t: 'bulk', v: 'yes' }] });
       process.kill(pid, 'SIGTERM');
-      await waitUntil(() => !existsSync(pidfile), 10000);
+      await waitUntil(() => !existsSync(pidfile), 10000).catch(withLog);
       assert.equal(await canConnect(port), false);
       assert.match(readFileSync(logfile, 'utf8'), /Ready to accept connections[\s\S]*Removing the pid file\.[\s\S]*bye bye/);
       pid = 0;
