@@ -8,6 +8,12 @@ import { RespWriter } from './resp-writer.js';
 /** Stop reading from a client whose unread replies exceed this, until its socket drains. */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
 
+/** Socket reads and writes, Redis's total_reads_processed / total_writes_processed. */
+export interface IoCounters {
+  reads: number;
+  writes: number;
+}
+
 /**
  * One TCP client: socket → parser → dispatch → writer → socket. Every command parsed from one
  * read runs synchronously, and all their replies leave in a single socket write.
@@ -21,29 +27,36 @@ export class Connection {
   constructor(
     private readonly socket: net.Socket,
     private readonly server: ServerContext,
+    private readonly io: IoCounters,
     private readonly onClose: (c: Connection) => void,
   ) {
     this.client = new Client(server, this.writer);
     const c = this.client;
+    // HELLO changes client.protocol; the writer reads it from there, for HELLO's own reply too.
+    this.writer.follow(c);
     c.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     c.laddr = `${socket.localAddress}:${socket.localPort}`;
     c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     c.kill = () => this.close();
     c.outputBytes = () => this.writer.size + socket.writableLength;
     c.queryBytes = () => this.parser.pendingBytes;
-    const cfg = server.config.typed;
     this.parser = new RespParser(
       {
         command: (args) => {
-          if (!c.closeAfterReply) execute(c, args);
+          execute(c, args);
+          // Like Redis, nothing after QUIT (or another closing command) is even parsed.
+          if (c.closeAfterReply) this.parser.stop();
         },
         protocolError: (message) => {
-          if (message !== null) this.writer.error(message);
+          if (message !== null) {
+            this.writer.error(message);
+            server.stats.totalErrorReplies++;
+          }
           c.closeAfterReply = true;
         },
         authRequired: () => !c.authenticated,
       },
-      { maxBulkLen: cfg.protoMaxBulkLen, maxQueryBuffer: cfg.clientQueryBufferLimit },
+      server.config.typed,
     );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -54,7 +67,9 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    this.io.reads++;
     this.server.stats.totalNetInputBytes += chunk.length;
+    this.client.lastInteraction = Date.now();
     this.parser.feed(chunk);
     this.flush();
   }
@@ -65,6 +80,7 @@ export class Connection {
     const out = this.writer.take();
     const socket = this.socket;
     if (out !== null) {
+      this.io.writes++;
       if (Array.isArray(out)) {
         socket.cork();
         for (const b of out) {
@@ -80,7 +96,9 @@ export class Connection {
     }
     if (this.client.closeAfterReply) {
       this.closed = true;
-      socket.end();
+      this.parser.stop();
+      // Send what is pending, then close the descriptor, as Redis does for CLIENT_CLOSE_AFTER_REPLY.
+      socket.end(() => socket.destroy());
       this.server.clients.delete(this.client.id);
       this.onClose(this);
     }
@@ -89,6 +107,7 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.parser.stop();
     this.socket.destroy();
     this.server.clients.delete(this.client.id);
     this.onClose(this);

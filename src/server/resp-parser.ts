@@ -1,23 +1,28 @@
 /**
- * Streaming request parser: RESP multibulk (`*N\r\n$len\r\n…`) and inline commands, as Redis's
- * processMultibulkBuffer/processInlineBuffer read them, over the raw receive Buffers.
+ * Streaming request parser: RESP multibulk (`*N\r\n$len\r\n…`) and inline commands, exactly as
+ * Redis 7.0's processMultibulkBuffer/processInlineBuffer read them, over the raw receive Buffers.
  *
  * - Arguments come out as latin1 strings (one char per byte): binary-safe and cheap to use as Map keys.
  * - Frames may be split at any byte. The parser keeps its state across chunks; a bulk argument
- *   larger than the current chunk is copied into one preallocated Buffer of its announced length,
- *   so a big value arriving in many reads costs one copy, not a quadratic re-concatenation.
+ *   larger than the current chunk is assembled in a Buffer of its own that grows with the data
+ *   received (never beyond the announced length), so a big value costs about one copy and a
+ *   client cannot make us reserve memory it has not sent.
  * - Limits are checked before buffering: a bulk length above proto-max-bulk-len is refused as
- *   soon as its header is read, and the client-query-buffer-limit caps what one client may buffer.
+ *   soon as its header is read, and a client whose unparsed input exceeds client-query-buffer-limit
+ *   is dropped without a reply, as Redis does.
+ * - Redis finds line ends with strchr() on a NUL-terminated buffer, so a NUL byte before the end
+ *   of a line hides that line end: the line counts as incomplete. We reproduce that.
  */
 
 /** Redis's PROTO_INLINE_MAX_SIZE: longest inline command or length line. */
 export const INLINE_MAX_SIZE = 64 * 1024;
 
+/** The limits, read live on every check (pass Config.typed so CONFIG SET applies at once). */
 export interface ParserLimits {
   /** proto-max-bulk-len: largest single argument (bytes). */
-  maxBulkLen: number;
+  readonly protoMaxBulkLen: number;
   /** client-query-buffer-limit: most bytes one client may have buffered and unparsed. */
-  maxQueryBuffer: number;
+  readonly clientQueryBufferLimit: number;
 }
 
 export interface ParserSink {
@@ -35,19 +40,28 @@ export interface ParserSink {
 
 const CR = 13;
 const LF = 10;
+const STAR = 42;
+const DOLLAR = 36;
+
+/** Bulks at least this long are assembled in a dedicated buffer (Redis's PROTO_MBULK_BIG_ARG). */
+const BIG_ARG = 32 * 1024;
+/** First allocation for a big argument; it then doubles as data arrives. */
+const BIG_INITIAL = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export class RespParser {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private pos = 0;
   /** Arguments still to read for the current multibulk command; 0 when between commands. */
   private multibulkLen = 0;
   /** Length of the bulk being read, or -1 when its `$len` line has not been read yet. */
   private bulkLen = -1;
   private args: string[] = [];
-  /** A large bulk being assembled across reads. */
+  /** A large bulk (payload + CRLF) being assembled across reads, and how much of it has arrived. */
   private big: Buffer | null = null;
   private bigFilled = 0;
-  private failed = false;
+  /** Set after a protocol error or stop(): all further input is ignored. */
+  private done = false;
 
   constructor(
     private readonly sink: ParserSink,
@@ -59,11 +73,21 @@ export class RespParser {
     return this.buf.length - this.pos + this.bigFilled;
   }
 
+  /** Stops parsing for good (the client is closing, e.g. after QUIT) and drops buffered input. */
+  stop(): void {
+    this.done = true;
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.big = null;
+    this.bigFilled = 0;
+    this.args = [];
+  }
+
   feed(chunk: Buffer): void {
-    if (this.failed) return;
+    if (this.done) return;
     if (this.big !== null) {
       chunk = this.fillBig(chunk);
-      if (this.big !== null || this.failed) return;
+      if (this.big !== null || this.done) return;
     }
     if (this.pos < this.buf.length) {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
@@ -72,37 +96,40 @@ export class RespParser {
     }
     this.pos = 0;
     this.parse();
-    if (this.failed) return;
+    if (this.done) return;
     if (this.pos >= this.buf.length) {
       this.buf = EMPTY;
       this.pos = 0;
-    } else if (this.pendingBytes > this.limits.maxQueryBuffer) {
+    } else if (this.pendingBytes > this.limits.clientQueryBufferLimit) {
       this.fail(null);
     }
   }
 
   private fail(message: string | null): void {
-    this.failed = true;
-    this.buf = EMPTY;
-    this.pos = 0;
-    this.big = null;
-    this.args = [];
+    this.stop();
     this.sink.protocolError(message);
   }
 
-  /** Copy bytes into the big-bulk buffer; returns what is left of the chunk after it is complete. */
+  /** Copies bytes into the big-argument buffer; returns what is left of the chunk once it is complete. */
   private fillBig(chunk: Buffer): Buffer {
-    const big = this.big!;
-    const need = big.length - this.bigFilled;
-    const n = Math.min(need, chunk.length);
-    chunk.copy(big, this.bigFilled, 0, n);
-    this.bigFilled += n;
-    if (this.bigFilled < big.length) {
-      if (this.bigFilled > this.limits.maxQueryBuffer) this.fail(null);
+    let big = this.big!;
+    const total = this.bulkLen + 2;
+    const n = Math.min(total - this.bigFilled, chunk.length);
+    // Redis reads a big argument exactly up to its end and drops the client once it holds more than the limit.
+    if (this.bigFilled + n > this.limits.clientQueryBufferLimit) {
+      this.fail(null);
       return EMPTY;
     }
-    // big holds the payload plus its trailing CRLF (which Redis skips without checking).
-    this.args.push(big.latin1Slice(0, big.length - 2));
+    if (this.bigFilled + n > big.length) {
+      const next = Buffer.allocUnsafe(Math.min(total, Math.max(big.length * 2, this.bigFilled + n)));
+      big.copy(next, 0, 0, this.bigFilled);
+      this.big = big = next;
+    }
+    chunk.copy(big, this.bigFilled, 0, n);
+    this.bigFilled += n;
+    if (this.bigFilled < total) return EMPTY;
+    // The payload is followed by two bytes Redis skips without looking at them.
+    this.args.push(big.latin1Slice(0, this.bulkLen));
     this.big = null;
     this.bigFilled = 0;
     this.bulkLen = -1;
@@ -118,11 +145,11 @@ export class RespParser {
 
   private parse(): void {
     const buf = this.buf;
-    while (this.pos < buf.length && !this.failed) {
+    while (this.pos < buf.length && !this.done) {
       if (this.multibulkLen === 0) {
-        if (buf[this.pos] === 42 /* '*' */) {
+        if (buf[this.pos] === STAR) {
           if (!this.readMultibulkHeader()) return;
-          if (this.multibulkLen === 0) continue; // "*0" or "*-1": empty request, nothing to run
+          if (this.multibulkLen === 0) continue; // "*0" or "*-1": an empty request, nothing to run
         } else {
           if (!this.readInline()) return;
           continue;
@@ -132,24 +159,40 @@ export class RespParser {
     }
   }
 
-  /** Finds the CR of the current line, or -1 if the line is not complete. */
-  private lineEnd(tooLongMessage: string): number {
+  /**
+   * Index of the CR ending the line at `pos`, or -1 while the line is incomplete (no CR yet, or
+   * the CR is the last byte received). Fails with `tooLong` when more than INLINE_MAX_SIZE bytes
+   * are waiting without a line end.
+   */
+  private lineEnd(tooLong: string): number {
     const buf = this.buf;
     const cr = buf.indexOf(CR, this.pos);
-    if (cr === -1) {
-      if (buf.length - this.pos > INLINE_MAX_SIZE) this.fail(`ERR Protocol error: ${tooLongMessage}`);
-      return -1;
-    }
-    // The LF must be there too.
-    if (cr + 1 >= buf.length) return -1;
-    return cr;
+    if (cr === -1) return this.incompleteLine(tooLong);
+    return cr + 1 < buf.length ? cr : -1;
+  }
+
+  /** What Redis does when it sees no line end: wait, unless too much is buffered already. */
+  private incompleteLine(tooLong: string): -1 {
+    if (this.buf.length - this.pos > INLINE_MAX_SIZE) this.fail(`ERR Protocol error: ${tooLong}`);
+    return -1;
+  }
+
+  /** Whether a NUL byte hides the line end at `end` from Redis's strchr(). */
+  private nulBefore(end: number): boolean {
+    const buf = this.buf;
+    for (let i = this.pos; i < end; i++) if (buf[i] === 0) return true;
+    return false;
   }
 
   private readMultibulkHeader(): boolean {
     const cr = this.lineEnd('too big mbulk count string');
     if (cr === -1) return false;
-    const n = parseLongLong(this.buf, this.pos + 1, cr);
+    const n = parseLength(this.buf, this.pos + 1, cr);
     if (n === null || n > 2147483647) {
+      if (this.nulBefore(cr)) {
+        this.incompleteLine('too big mbulk count string');
+        return false;
+      }
       this.fail('ERR Protocol error: invalid multibulk length');
       return false;
     }
@@ -162,42 +205,81 @@ export class RespParser {
     return true;
   }
 
+  /** Reads a `$len` line into bulkLen; false if incomplete or invalid. */
+  private readBulkHeader(): boolean {
+    const buf = this.buf;
+    const pos = this.pos;
+    const len = buf.length;
+    // Fast path for the common case: `$` then 1-15 digits without a leading zero, then CR + one byte.
+    if (buf[pos] === DOLLAR) {
+      let i = pos + 1;
+      let v = 0;
+      let c = buf[i];
+      if (c >= 49 && c <= 57) {
+        const stop = Math.min(len, pos + 16);
+        do {
+          v = v * 10 + (c - 48);
+          c = buf[++i];
+        } while (i < stop && c >= 48 && c <= 57);
+      } else if (c === 48) {
+        c = buf[++i];
+      } else {
+        i = -1;
+      }
+      if (i !== -1 && c === CR && i + 1 < len) return this.acceptBulkLength(v, i);
+    }
+    return this.readBulkHeaderSlow();
+  }
+
+  private readBulkHeaderSlow(): boolean {
+    const cr = this.lineEnd('too big bulk count string');
+    if (cr === -1) return false;
+    const buf = this.buf;
+    if (this.nulBefore(cr)) {
+      this.incompleteLine('too big bulk count string');
+      return false;
+    }
+    const first = buf[this.pos];
+    if (first !== DOLLAR) {
+      // Redis replaces CR/LF by spaces so the error stays on one line.
+      const got = first === CR || first === LF ? ' ' : String.fromCharCode(first);
+      this.fail(`ERR Protocol error: expected '$', got '${got}'`);
+      return false;
+    }
+    const n = parseLength(buf, this.pos + 1, cr);
+    if (n === null) {
+      this.fail('ERR Protocol error: invalid bulk length');
+      return false;
+    }
+    return this.acceptBulkLength(n, cr);
+  }
+
+  private acceptBulkLength(n: number, cr: number): boolean {
+    if (n < 0 || n > this.limits.protoMaxBulkLen) {
+      this.fail('ERR Protocol error: invalid bulk length');
+      return false;
+    }
+    if (n > 16384 && this.sink.authRequired()) {
+      this.fail('ERR Protocol error: unauthenticated bulk length');
+      return false;
+    }
+    this.pos = cr + 2;
+    this.bulkLen = n;
+    return true;
+  }
+
   private readBulks(): boolean {
     const buf = this.buf;
     while (this.multibulkLen > 0) {
-      if (this.bulkLen === -1) {
-        const cr = this.lineEnd('too big bulk count string');
-        if (cr === -1) return false;
-        if (buf[this.pos] !== 36 /* '$' */) {
-          this.fail(`ERR Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
-          return false;
-        }
-        const n = parseLongLong(buf, this.pos + 1, cr);
-        if (n === null || n < 0 || n > this.limits.maxBulkLen) {
-          this.fail('ERR Protocol error: invalid bulk length');
-          return false;
-        }
-        if (n > 16384 && this.sink.authRequired()) {
-          this.fail('ERR Protocol error: unauthenticated bulk length');
-          return false;
-        }
-        this.pos = cr + 2;
-        this.bulkLen = n;
-      }
-      const avail = buf.length - this.pos;
-      if (avail < this.bulkLen + 2) {
-        // Large argument not yet complete: move it into a buffer of its own size.
-        if (this.bulkLen >= BIG_ARG) {
-          const big = Buffer.allocUnsafe(this.bulkLen + 2);
-          buf.copy(big, 0, this.pos);
-          this.big = big;
-          this.bigFilled = avail;
-          this.pos = buf.length;
-        }
+      if (this.bulkLen === -1 && !this.readBulkHeader()) return false;
+      const bulkLen = this.bulkLen;
+      const pos = this.pos;
+      if (buf.length - pos < bulkLen + 2) {
+        if (bulkLen >= BIG_ARG) this.startBig();
         return false;
       }
-      this.args.push(buf.latin1Slice(this.pos, this.pos + this.bulkLen));
-      this.pos += this.bulkLen + 2;
+      this.args.push(buf.latin1Slice(pos, pos + bulkLen));
+      this.pos = pos + bulkLen + 2;
       this.bulkLen = -1;
       this.multibulkLen--;
     }
@@ -205,114 +287,142 @@ export class RespParser {
     return true;
   }
 
+  /** Moves the start of an incomplete large argument into a buffer of its own. */
+  private startBig(): void {
+    const rest = this.buf.subarray(this.pos);
+    this.big = Buffer.allocUnsafe(Math.min(this.bulkLen + 2, Math.max(BIG_INITIAL, rest.length)));
+    this.bigFilled = 0;
+    this.buf = EMPTY;
+    this.pos = 0;
+    this.fillBig(rest);
+  }
+
   private readInline(): boolean {
     const buf = this.buf;
-    let lf = buf.indexOf(LF, this.pos);
-    if (lf === -1) {
-      if (buf.length - this.pos > INLINE_MAX_SIZE) this.fail('ERR Protocol error: too big inline request');
+    const pos = this.pos;
+    const lf = buf.indexOf(LF, pos);
+    if (lf === -1 || this.nulBefore(lf)) {
+      this.incompleteLine('too big inline request');
       return false;
     }
-    let end = lf;
-    if (end > this.pos && buf[end - 1] === CR) end--;
-    const line = buf.latin1Slice(this.pos, end);
-    this.pos = lf + 1;
-    const args = splitArgs(line);
+    // Redis reads 16 KB at a time and gives up once it holds more than 64 KB without a newline,
+    // so a line whose newline comes later than that is refused even when it arrives in one piece.
+    if (lf - pos >= INLINE_MAX_SIZE + 16 * 1024) {
+      this.fail('ERR Protocol error: too big inline request');
+      return false;
+    }
+    const end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+    const args = splitArgs(buf.latin1Slice(pos, end));
     if (args === null) {
       this.fail('ERR Protocol error: unbalanced quotes in request');
       return false;
     }
+    this.pos = lf + 1;
     if (args.length > 0) this.sink.command(args);
     return true;
   }
 }
 
-/** Bulks at least this long are assembled in a dedicated buffer (Redis's PROTO_MBULK_BIG_ARG). */
-const BIG_ARG = 32 * 1024;
-const EMPTY = Buffer.alloc(0);
-
-/** Redis's string2ll over a byte range: optional '-', digits, no leading zeros or '+'. */
-function parseLongLong(buf: Buffer, start: number, end: number): number | null {
+/**
+ * Redis's string2ll over a byte range: optional '-', then digits with no leading zero (or just
+ * "0"); no '+', no spaces, at most 20 characters, within a signed 64-bit integer.
+ * Values beyond 2^53 come back rounded, which is fine for callers that only compare them with
+ * limits far below that.
+ */
+function parseLength(buf: Buffer, start: number, end: number): number | null {
   const len = end - start;
   if (len === 0 || len > 20) return null;
+  if (len === 1 && buf[start] === 48) return 0;
   let i = start;
-  let negative = false;
-  if (len === 1 && buf[i] === 48) return 0;
-  if (buf[i] === 45 /* '-' */) {
-    negative = true;
-    i++;
-    if (i === end) return null;
-  }
-  if (buf[i] < 49 || buf[i] > 57) return null; // first digit 1-9
+  const negative = buf[i] === 45; /* '-' */
+  if (negative && ++i === end) return null;
+  if (buf[i] < 49 || buf[i] > 57) return null;
   let v = 0;
-  for (; i < end; i++) {
-    const c = buf[i];
+  for (let j = i; j < end; j++) {
+    const c = buf[j];
     if (c < 48 || c > 57) return null;
     v = v * 10 + (c - 48);
   }
-  // Lengths beyond 2^53 are refused by the callers' range checks anyway.
+  // Long enough to overflow 64 bits: check exactly.
+  if (end - i >= 19 && BigInt(buf.latin1Slice(i, end)) > (negative ? 2n ** 63n : 2n ** 63n - 1n)) return null;
   return negative ? -v : v;
 }
 
-function isHexDigit(c: string): boolean {
-  return /^[0-9a-fA-F]$/.test(c);
+/** C's isspace() in the "C" locale. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
 
 /**
  * Redis's sdssplitargs: splits an inline command line into arguments, honouring "double quotes"
- * (with \n \r \t \b \a \\ \" and \xHH escapes) and 'single quotes' (with \'). Returns null on
- * unbalanced quotes or a closing quote not followed by a space.
+ * (with \n \r \t \b \a and \xHH escapes, any other escaped char standing for itself) and
+ * 'single quotes' (where only \' is an escape). Returns null on unbalanced quotes or a closing
+ * quote followed by something other than a space. Blanks between arguments are isspace();
+ * an unquoted argument ends only at ' ', '\n', '\r' or '\t' (so "\v" and "\f" stay inside it).
  */
 export function splitArgs(line: string): string[] | null {
   const out: string[] = [];
-  let p = 0;
   const n = line.length;
-  const isSpace = (c: string) => c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\v' || c === '\f';
+  let p = 0;
   for (;;) {
-    while (p < n && isSpace(line[p])) p++;
+    while (p < n && isSpace(line.charCodeAt(p))) p++;
     if (p >= n) return out;
-    let inq = false;
-    let insq = false;
-    let done = false;
     let cur = '';
-    while (!done) {
-      if (inq) {
+    let quote = 0; // 0, '"' or '\''
+    for (;;) {
+      const c = line.charCodeAt(p); // NaN past the end
+      if (quote === 34 /* " */) {
         if (p >= n) return null;
-        if (line[p] === '\\' && line[p + 1] === 'x' && p + 3 < n + 0 && isHexDigit(line[p + 2] ?? '') && isHexDigit(line[p + 3] ?? '')) {
-          cur += String.fromCharCode(parseInt(line.substr(p + 2, 2), 16));
-          p += 3;
-        } else if (line[p] === '\\' && p + 1 < n) {
-          p++;
-          const c = line[p];
-          cur += c === 'n' ? '\n' : c === 'r' ? '\r' : c === 't' ? '\t' : c === 'b' ? '\b' : c === 'a' ? '\x07' : c;
-        } else if (line[p] === '"') {
-          if (p + 1 < n && !isSpace(line[p + 1])) return null;
-          done = true;
-        } else {
-          cur += line[p];
+        if (c === 92 /* \ */ && line.charCodeAt(p + 1) === 120 /* x */) {
+          const hi = hexValue(line.charCodeAt(p + 2));
+          const lo = hexValue(line.charCodeAt(p + 3));
+          if (hi >= 0 && lo >= 0) {
+            cur += String.fromCharCode(hi * 16 + lo);
+            p += 4;
+            continue;
+          }
         }
-      } else if (insq) {
-        if (p >= n) return null;
-        if (line[p] === '\\' && line[p + 1] === "'") {
-          p++;
-          cur += "'";
-        } else if (line[p] === "'") {
-          if (p + 1 < n && !isSpace(line[p + 1])) return null;
-          done = true;
-        } else {
-          cur += line[p];
+        if (c === 92 && p + 1 < n) {
+          const e = line[p + 1];
+          cur += ESCAPES[e] ?? e;
+          p += 2;
+          continue;
         }
-      } else {
-        if (p >= n) {
-          done = true;
+        if (c === 34) {
+          if (p + 1 < n && !isSpace(line.charCodeAt(p + 1))) return null;
+          p++;
           break;
         }
-        const c = line[p];
-        if (isSpace(c)) done = true;
-        else if (c === '"') inq = true;
-        else if (c === "'") insq = true;
-        else cur += c;
+        cur += line[p++];
+      } else if (quote === 39 /* ' */) {
+        if (p >= n) return null;
+        if (c === 92 && line.charCodeAt(p + 1) === 39) {
+          cur += "'";
+          p += 2;
+          continue;
+        }
+        if (c === 39) {
+          if (p + 1 < n && !isSpace(line.charCodeAt(p + 1))) return null;
+          p++;
+          break;
+        }
+        cur += line[p++];
+      } else {
+        if (p >= n) break;
+        p++;
+        if (c === 32 || c === 10 || c === 13 || c === 9) break;
+        if (c === 34 || c === 39) quote = c;
+        else cur += line[p - 1];
       }
-      if (p < n) p++;
     }
     out.push(cur);
   }

@@ -4,18 +4,39 @@ import type { ReplySink } from '../commands/reply.js';
 const DIRECT_WRITE = 16 * 1024;
 const INITIAL = 16 * 1024;
 
+/** Where the writer reads the protocol version from: the client session, which HELLO updates. */
+export interface ProtocolSource {
+  protocol: 2 | 3;
+}
+
 /**
  * Encodes replies as RESP2 or RESP3 into one growing output buffer. The connection calls
  * `take()` once per batch of commands read from the socket and writes the result with a single
  * socket write, so a pipeline of 1,000 commands costs one syscall, not 1,000.
  */
 export class RespWriter implements ReplySink {
-  protocol: 2 | 3 = 2;
+  private session: ProtocolSource = { protocol: 2 };
   private buf = Buffer.allocUnsafe(INITIAL);
   private len = 0;
   /** Chunks completed so far in this batch (only when large values were written directly). */
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
+
+  /**
+   * Makes the writer encode for `session.protocol` from now on, so a HELLO that switches the
+   * client's protocol affects its own reply and every later one.
+   */
+  follow(session: ProtocolSource): void {
+    this.session = session;
+  }
+
+  get protocol(): 2 | 3 {
+    return this.session.protocol;
+  }
+
+  set protocol(p: 2 | 3) {
+    this.session.protocol = p;
+  }
 
   /** Bytes pending in this batch. */
   get size(): number {
@@ -63,14 +84,15 @@ export class RespWriter implements ReplySink {
 
   bulk(s: string | Buffer | null): void {
     if (s === null) {
-      if (this.protocol === 3) this.raw('_\r\n');
+      if (this.session.protocol === 3) this.raw('_\r\n');
       else this.raw('$-1\r\n');
       return;
     }
     const n = s.length;
     if (n >= DIRECT_WRITE) {
       this.line('$', String(n));
-      this.chunk(typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
+      // Copied either way: a Buffer may be a live view of a value a later command in this batch mutates.
+      this.chunk(typeof s === 'string' ? Buffer.from(s, 'latin1') : Buffer.from(s));
       this.raw('\r\n');
       return;
     }
@@ -101,7 +123,7 @@ export class RespWriter implements ReplySink {
   }
 
   nullArray(): void {
-    if (this.protocol === 3) this.raw('_\r\n');
+    if (this.session.protocol === 3) this.raw('_\r\n');
     else this.raw('*-1\r\n');
   }
 
@@ -110,30 +132,30 @@ export class RespWriter implements ReplySink {
   }
 
   map(n: number): void {
-    if (this.protocol === 3) this.line('%', String(n));
+    if (this.session.protocol === 3) this.line('%', String(n));
     else this.line('*', String(n * 2));
   }
 
   set(n: number): void {
-    this.line(this.protocol === 3 ? '~' : '*', String(n));
+    this.line(this.session.protocol === 3 ? '~' : '*', String(n));
   }
 
   push(n: number): void {
-    this.line(this.protocol === 3 ? '>' : '*', String(n));
+    this.line(this.session.protocol === 3 ? '>' : '*', String(n));
   }
 
   double(formatted: string): void {
-    if (this.protocol === 3) this.line(',', formatted);
+    if (this.session.protocol === 3) this.line(',', formatted);
     else this.bulk(formatted);
   }
 
   boolean(b: boolean): void {
-    if (this.protocol === 3) this.raw(b ? '#t\r\n' : '#f\r\n');
+    if (this.session.protocol === 3) this.raw(b ? '#t\r\n' : '#f\r\n');
     else this.raw(b ? ':1\r\n' : ':0\r\n');
   }
 
   verbatim(s: string, format = 'txt'): void {
-    if (this.protocol !== 3) {
+    if (this.session.protocol !== 3) {
       this.bulk(s);
       return;
     }
@@ -146,7 +168,7 @@ export class RespWriter implements ReplySink {
   }
 
   bigNumber(s: string): void {
-    if (this.protocol === 3) this.line('(', s);
+    if (this.session.protocol === 3) this.line('(', s);
     else this.bulk(s);
   }
 

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { ServerContext } from '../commands/server-context.js';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../engine/clock.js';
-import { Connection } from './connection.js';
+import { Connection, type IoCounters } from './connection.js';
 
 export interface ServerOptions {
   /** Configuration (port, bind, requirepass, …); defaults to Redis's defaults on 127.0.0.1:6379. */
@@ -19,6 +19,9 @@ export class StickyServer {
   private readonly tcp: net.Server;
   private readonly connections = new Set<Connection>();
   private cron: NodeJS.Timeout | null = null;
+  private cronTicks = 0;
+  /** Socket reads and writes over all connections (one write per read batch, at most). */
+  readonly io: IoCounters = { reads: 0, writes: 0 };
 
   constructor(options: ServerOptions = {}) {
     this.context = new ServerContext(options);
@@ -34,11 +37,13 @@ export class StickyServer {
     const ctx = this.context;
     if (ctx.clients.size >= ctx.config.typed.maxclients) {
       ctx.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      // Best effort, like Redis: write the error, then close the descriptor.
+      socket.on('error', () => {});
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
     ctx.stats.totalConnectionsReceived++;
-    this.connections.add(new Connection(socket, ctx, (c) => this.connections.delete(c)));
+    this.connections.add(new Connection(socket, ctx, this.io, (c) => this.connections.delete(c)));
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
@@ -55,14 +60,35 @@ export class StickyServer {
     });
   }
 
-  /** Periodic work, like Redis's serverCron at `hz`: active expiry with a bounded time budget. */
+  /**
+   * Periodic work, like Redis's serverCron at `hz`: active expiry with a bounded time budget, and
+   * once a second the idle-client `timeout`.
+   */
   private startCron(): void {
     const hz = Math.max(1, Math.min(500, this.context.config.typed.hz || 10));
     const period = 1000 / hz;
     // Redis's slow cycle may use 25% of the CPU time between two runs.
     const budget = period * 0.25;
-    this.cron = setInterval(() => this.context.keyspace.activeExpireCycle(budget), period);
+    this.cron = setInterval(() => {
+      this.context.keyspace.activeExpireCycle(budget);
+      if (++this.cronTicks % hz === 0) this.closeIdleClients();
+    }, period);
     this.cron.unref();
+  }
+
+  /**
+   * Redis's clientsCronHandleTimeout: with `timeout` N > 0, closes (without a reply) clients idle
+   * for more than N whole seconds, except blocked and Pub/Sub clients, which wait by design.
+   */
+  private closeIdleClients(): void {
+    const timeout = this.context.config.typed.timeout;
+    if (timeout <= 0) return;
+    const now = Math.floor(Date.now() / 1000);
+    for (const conn of this.connections) {
+      const c = conn.client;
+      if (c.blocked || c.subscriptions + c.patternSubscriptions + c.shardSubscriptions > 0) continue;
+      if (now - Math.floor(c.lastInteraction / 1000) > timeout) conn.close();
+    }
   }
 
   /** Stops accepting, closes every client, and resolves when the listener is closed. */
