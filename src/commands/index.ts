@@ -5,6 +5,7 @@ import { keyCommands } from './keys.js';
 import { stringCommands } from './strings.js';
 import { hashCommands } from './hashes.js';
 import { listCommands } from './lists.js';
+import { blockingCommands } from './blocking.js';
 import { setCommands } from './sets.js';
 import { zsetCommands } from './zsets.js';
 
@@ -16,6 +17,7 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...stringCommands,
   ...hashCommands,
   ...listCommands,
+  ...blockingCommands,
   ...setCommands,
   ...zsetCommands,
 ];

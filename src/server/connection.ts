@@ -1,8 +1,10 @@
 import type net from 'node:net';
 import { Client } from '../commands/client.js';
 import { execute } from '../commands/dispatch.js';
+import { blockingOf } from '../commands/blocking.js';
 import type { ServerContext } from '../commands/server-context.js';
 import { RespParser } from './resp-parser.js';
+import { HeldInput } from './blocking.js';
 import { RespWriter } from './resp-writer.js';
 
 /** Stop reading from a client whose unread replies exceed this, until its socket drains. */
@@ -40,20 +42,28 @@ export class Connection {
     c.kill = () => this.close();
     c.outputBytes = () => this.writer.size + socket.writableLength;
     c.queryBytes = () => this.parser.pendingBytes;
+    const blocking = blockingOf(server);
+    const run = (args: string[]): void => {
+      execute(c, args);
+      // Clients blocked on keys this command fed are served before the next command runs.
+      blocking.afterCommand();
+      // Like Redis, nothing after QUIT (or another closing command) is even parsed.
+      if (c.closeAfterReply) this.parser.stop();
+    };
+    const protocolError = (message: string | null): void => {
+      if (message !== null) {
+        this.writer.error(message);
+        server.stats.totalErrorReplies++;
+      }
+      c.closeAfterReply = true;
+    };
+    // While the client is blocked (BLPOP…), its further input waits, as in Redis.
+    const held = new HeldInput(c, run, () => this.flush());
+    blocking.attach(c, () => held.resume());
     this.parser = new RespParser(
       {
-        command: (args) => {
-          execute(c, args);
-          // Like Redis, nothing after QUIT (or another closing command) is even parsed.
-          if (c.closeAfterReply) this.parser.stop();
-        },
-        protocolError: (message) => {
-          if (message !== null) {
-            this.writer.error(message);
-            server.stats.totalErrorReplies++;
-          }
-          c.closeAfterReply = true;
-        },
+        command: (args) => (held.holding ? held.hold(args) : run(args)),
+        protocolError: (message) => (held.holding ? held.hold(() => protocolError(message)) : protocolError(message)),
         authRequired: () => !c.authenticated,
       },
       server.config.typed,
@@ -107,6 +117,7 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    blockingOf(this.server).detach(this.client);
     this.parser.stop();
     this.socket.destroy();
     this.server.clients.delete(this.client.id);
