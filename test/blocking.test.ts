@@ -160,6 +160,8 @@ describe('blocking commands: differential against Redis 7.0', () => {
         if (proto === '3') await a.send('HELLO', '3');
         await s.do(a, 'BLPOP', 'q', '0.05');
         await s.do(a, 'BRPOP', 'q', 'r', '0.01');
+        // 7.0 rounds up to whole milliseconds (ceill), so a tiny timeout still times out.
+        await s.do(a, 'BLPOP', 'q', '0.0001');
         await s.do(a, 'BLMOVE', 'q', 'd', 'LEFT', 'LEFT', '0.02');
         await s.do(a, 'BRPOPLPUSH', 'q', 'd', '0.02');
         await s.do(a, 'BLMPOP', '0.02', '1', 'q', 'LEFT');
@@ -326,5 +328,17 @@ describe('blocking commands: differential against Redis 7.0', () => {
       await s.do(pusher, 'RPUSH', 'l', '1', '2', '3');
       await rb();
     });
+  });
+});
+
+describe('blocking commands on the embedded engine', () => {
+  it('answer at once: data if there is some, else the timeout reply (the API is synchronous)', async () => {
+    const { Engine } = await import('../src/embedded.js');
+    const e = new Engine();
+    assert.equal(e.call('BLPOP', 'q', '0'), null);
+    assert.equal(e.call('BLMOVE', 'q', 'd', 'LEFT', 'LEFT', '0'), null);
+    assert.equal(e.call('BZPOPMIN', 'z', '0'), null);
+    e.call('RPUSH', 'q', 'a');
+    assert.deepEqual(e.call('BRPOP', 'q', '0'), ['q', 'a']);
   });
 });

@@ -239,20 +239,19 @@ const LLONG_MIN = -(2n ** 63n);
 const LLONG_MAX = 2n ** 63n - 1n;
 
 /**
- * Redis's getTimeoutFromObjectOrReply in seconds: a long double (strtold rules), times 1000,
- * truncated to a long long (x87 turns anything out of range, infinities included, into
- * LLONG_MIN, hence "negative"). Returns milliseconds, 0 for "forever".
+ * Redis 7.0's getTimeoutFromObjectOrReply in seconds: a long double (strtold rules), times 1000,
+ * rounded up with ceill and converted to a long long (x87 turns anything out of range, infinities
+ * included, into LLONG_MIN, hence "negative"). Returns milliseconds, 0 for "forever".
  */
 export function parseTimeout(arg: string): number {
   const v = parseLongDouble(arg);
   if (v === null) throw new ReplyError('ERR timeout is not a float or out of range');
   const ms = v === 'inf' || v === '-inf' ? LLONG_MIN : toMillis(v);
   if (ms < 0n) throw new ReplyError('ERR timeout is negative');
-  if (ms > 0n && ms > LLONG_MAX - BigInt(Date.now())) throw new ReplyError('ERR timeout is out of range');
   return Number(ms);
 }
 
-/** (long long)(v * 1000.0L): the product rounded to 64 significant bits, then truncated. */
+/** (long long)ceill(v * 1000.0L): the product rounded to 64 significant bits, then ceiled. */
 function toMillis(v: LongDouble): bigint {
   let m = v.m * 1000n;
   let e = v.e;
@@ -266,7 +265,10 @@ function toMillis(v: LongDouble): bigint {
     e += bits - 64;
   }
   if (e > 64) return LLONG_MIN;
-  const whole = e >= 0 ? m << BigInt(e) : m >> BigInt(-e);
+  let whole = e >= 0 ? m << BigInt(e) : m >> BigInt(-e);
+  const exact = e >= 0 || whole << BigInt(-e) === m;
+  // ceil rounds a positive fraction up and a negative one towards zero.
+  if (!exact && !v.neg) whole++;
   if (whole > LLONG_MAX) return LLONG_MIN;
   return v.neg ? -whole : whole;
 }
