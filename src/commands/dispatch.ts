@@ -64,15 +64,15 @@ export function lookupCommand(client: Client, args: string[]): Command | undefin
   if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) {
     const sub = cmd.subcommands.get(args[1].toLowerCase());
     if (sub === undefined) {
-      reject(client, null, `ERR unknown subcommand '${args[1].slice(0, 128)}'. Try ${name.toUpperCase()} HELP.`);
+      reject(client, null, `ERR unknown subcommand '${cstr(args[1]).slice(0, 128)}'. Try ${cstr(name).toUpperCase()} HELP.`);
       return undefined;
     }
     cmd = sub;
   }
   if (cmd === undefined) {
     let list = '';
-    for (let i = 1; i < args.length && list.length < 128; i++) list += `'${args[i].slice(0, 128 - list.length)}' `;
-    reject(client, null, `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${list}`);
+    for (let i = 1; i < args.length && list.length < 128; i++) list += `'${cstr(args[i]).slice(0, 128 - list.length)}' `;
+    reject(client, null, `ERR unknown command '${cstr(name).slice(0, 128)}', with args beginning with: ${list}`);
     return undefined;
   }
   const arity = cmd.arity;
@@ -81,4 +81,10 @@ export function lookupCommand(client: Client, args: string[]): Command | undefin
     return undefined;
   }
   return cmd;
+}
+
+/** An argument as Redis's printf("%s") shows it: up to its first NUL byte. */
+function cstr(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul === -1 ? s : s.slice(0, nul);
 }
