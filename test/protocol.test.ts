@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Config } from '../src/config/config.js';
 import { startServer, type StickyServer } from '../src/server/server.js';
 import { RawClient, encodeCommand } from './support/raw-client.js';
-import { exchange, type Exchange } from './support/raw-exchange.js';
+import { exchange, exchangeBoth, type Exchange } from './support/raw-exchange.js';
 import { startRedis, type RunningServer } from './support/servers.js';
 
 /** A real redis-server and an in-process stickynote started with the same settings. */
@@ -30,7 +30,7 @@ async function sameAsRedis(s: { redis: RunningServer; ours: StickyServer }, case
   const results = await Promise.all(
     cases.map(async (c) => {
       const parts = Array.isArray(c) ? c : [c];
-      const [r, o] = await Promise.all([exchange(s.redis.port, parts, opts), exchange(s.ours.port, parts, opts)]);
+      const [r, o] = await exchangeBoth([s.redis.port, s.ours.port], parts, opts);
       return { c, r, o };
     }),
   );
@@ -147,6 +147,9 @@ describe('protocol: multibulk as Redis reads it', () => {
       '*1\r$4\r\nPING\r\n',
       '*2\r\n$4\r\nECHO\r\n$1\r\n\x00\r\n',
       '*1\r\n$4\rXPING\r\n',
+      // Error texts show arguments as C strings: up to the first NUL.
+      '*2\r\n$3\r\na\x00b\r\n$3\r\nc\x00d\r\n',
+      '*2\r\n$6\r\nCONFIG\r\n$3\r\nx\x00y\r\n',
     ]);
   });
 

@@ -274,8 +274,17 @@ export class RespParser {
       if (this.bulkLen === -1 && !this.readBulkHeader()) return false;
       const bulkLen = this.bulkLen;
       const pos = this.pos;
-      if (buf.length - pos < bulkLen + 2) {
-        if (bulkLen >= BIG_ARG) this.startBig();
+      if (bulkLen >= BIG_ARG) {
+        if (buf.length - pos < bulkLen + 2) {
+          this.startBig();
+          return false;
+        }
+        // Redis holds a big argument alone in its query buffer, so it counts against the limit.
+        if (bulkLen + 2 > this.limits.clientQueryBufferLimit) {
+          this.fail(null);
+          return false;
+        }
+      } else if (buf.length - pos < bulkLen + 2) {
         return false;
       }
       this.args.push(buf.latin1Slice(pos, pos + bulkLen));

@@ -49,3 +49,18 @@ export async function exchange(port: number, parts: (string | Buffer)[], opts: {
   socket.destroy();
   return { reply: Buffer.concat(chunks).toString('latin1'), closed };
 }
+
+/**
+ * Exchanges the same bytes with two servers. "Silent for idleMs" is only a guess on a busy
+ * machine, so a difference is retried once with a long idle time before it counts.
+ */
+export async function exchangeBoth(
+  ports: [number, number],
+  parts: (string | Buffer)[],
+  opts: { idleMs?: number; gapMs?: number } = {},
+): Promise<[Exchange, Exchange]> {
+  const run = (o: typeof opts) => Promise.all([exchange(ports[0], parts, o), exchange(ports[1], parts, o)]);
+  const first = await run(opts);
+  if (first[0].reply === first[1].reply && first[0].closed === first[1].closed) return first;
+  return run({ ...opts, idleMs: 1500 });
+}
