@@ -290,6 +290,29 @@ describe('protocol: multibulk as Redis reads it', () => {
   });
 });
 
+describe('protocol: RESP2 and RESP3 per connection', () => {
+  const s = serverPair();
+
+  it('HELLO 3 is itself answered in RESP3; replies follow the protocol until HELLO 2', async () => {
+    const pipeline = ['HELLO 3', 'GET proto:nokey', 'CONFIG GET maxclients', 'ECHO x', 'HELLO 2', 'GET proto:nokey', 'CONFIG GET maxclients', 'HELLO 3'];
+    const replies: string[][] = [];
+    for (const port of [s.redis.port, s.ours.port]) {
+      const c = await RawClient.connect(port);
+      c.writeRaw(pipeline.map((l) => `${l}\r\n`).join(''));
+      const got: string[] = [];
+      for (const cmd of pipeline) {
+        const raw = (await c.read()).raw.toString('latin1');
+        // HELLO's map names the server and its connection id: compare its shape only.
+        got.push(cmd.startsWith('HELLO') ? raw.slice(0, raw.indexOf('\r\n')) : raw);
+      }
+      replies.push(got);
+      c.close();
+    }
+    assert.deepEqual(replies[1], replies[0]);
+    assert.deepEqual(replies[0].slice(0, 2), ['%7', '_\r\n']);
+  });
+});
+
 describe('protocol: requirepass limits lengths before AUTH', () => {
   const s = serverPair();
   before(async () => {

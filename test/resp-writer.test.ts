@@ -118,6 +118,19 @@ describe('RespWriter: large values and batching', () => {
     assert.equal(drain(w), '+OK\r\n');
   });
 
+  it('what take() handed out never changes, whatever is written afterwards', () => {
+    const w = writer(2);
+    const taken: [Buffer | Buffer[], string][] = [];
+    const text = (out: Buffer | Buffer[]) => (Array.isArray(out) ? Buffer.concat(out) : out).toString('latin1');
+    for (let i = 0; i < 3000; i++) {
+      w.status(`reply-${i}-`.repeat(1 + (i % 7)));
+      if (i % 3 === 0) w.bulk('z'.repeat(i % 11 === 0 ? 20_000 : 10));
+      const out = w.take()!;
+      taken.push([out, text(out)]);
+    }
+    for (const [out, expected] of taken) assert.equal(text(out), expected);
+  });
+
   it('big values come out as chunks in order', () => {
     const w = writer(2);
     w.array(3);

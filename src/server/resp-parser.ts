@@ -52,6 +52,8 @@ const EMPTY = Buffer.alloc(0);
 export class RespParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** Storage for input that spans reads; `buf` is its prefix while a frame is incomplete. */
+  private spare: Buffer = EMPTY;
   /** Arguments still to read for the current multibulk command; 0 when between commands. */
   private multibulkLen = 0;
   /** Length of the bulk being read, or -1 when its `$len` line has not been read yet. */
@@ -77,6 +79,7 @@ export class RespParser {
   stop(): void {
     this.done = true;
     this.buf = EMPTY;
+    this.spare = EMPTY;
     this.pos = 0;
     this.big = null;
     this.bigFilled = 0;
@@ -89,20 +92,38 @@ export class RespParser {
       chunk = this.fillBig(chunk);
       if (this.big !== null || this.done) return;
     }
-    if (this.pos < this.buf.length) {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
-    } else {
-      this.buf = chunk;
-    }
+    this.buf = this.pos < this.buf.length ? this.append(chunk) : chunk;
     this.pos = 0;
     this.parse();
     if (this.done) return;
     if (this.pos >= this.buf.length) {
       this.buf = EMPTY;
       this.pos = 0;
+      this.spare = EMPTY;
     } else if (this.pendingBytes > this.limits.clientQueryBufferLimit) {
       this.fail(null);
     }
+  }
+
+  /**
+   * The unparsed rest followed by `chunk`, in a buffer that grows geometrically: a frame trickling
+   * in over many reads costs amortized O(1) per byte instead of a full copy per read.
+   */
+  private append(chunk: Buffer): Buffer {
+    const buf = this.buf;
+    const rest = buf.length - this.pos;
+    const need = rest + chunk.length;
+    let spare = this.spare;
+    if (spare.length < need) {
+      spare = Buffer.allocUnsafe(Math.max(need, spare.length * 2, 4096));
+      buf.copy(spare, 0, this.pos);
+      this.spare = spare;
+    } else if (this.pos > 0 || buf.byteOffset !== spare.byteOffset || buf.buffer !== spare.buffer) {
+      // Move the rest to the front (copy() handles the overlap when it already lives in `spare`).
+      buf.copy(spare, 0, this.pos);
+    }
+    chunk.copy(spare, rest);
+    return spare.subarray(0, need);
   }
 
   private fail(message: string | null): void {

@@ -17,6 +17,11 @@ export interface ProtocolSource {
 export class RespWriter implements ReplySink {
   private session: ProtocolSource = { protocol: 2 };
   private buf = Buffer.allocUnsafe(INITIAL);
+  /**
+   * The current batch is buf[start, len). Bytes before `start` were handed to the socket without
+   * a copy and are never written again; a fresh buffer replaces this one when it runs out.
+   */
+  private start = 0;
   private len = 0;
   /** Chunks completed so far in this batch (only when large values were written directly). */
   private chunks: Buffer[] = [];
@@ -40,16 +45,19 @@ export class RespWriter implements ReplySink {
 
   /** Bytes pending in this batch. */
   get size(): number {
-    return this.len + this.chunkBytes;
+    return this.len - this.start + this.chunkBytes;
   }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.len + n) cap *= 2;
+    const used = this.len - this.start;
+    let cap = INITIAL;
+    while (cap < used + n) cap *= 2;
     const next = Buffer.allocUnsafe(cap);
-    this.buf.copy(next, 0, 0, this.len);
+    this.buf.copy(next, 0, this.start, this.len);
     this.buf = next;
+    this.start = 0;
+    this.len = used;
   }
 
   /** Writes a short ASCII/latin1 string. */
@@ -113,10 +121,10 @@ export class RespWriter implements ReplySink {
 
   /** Flushes the current buffer into the chunk list and appends `data` as its own chunk. */
   private chunk(data: Buffer): void {
-    if (this.len > 0) {
-      this.chunks.push(Buffer.from(this.buf.subarray(0, this.len)));
-      this.chunkBytes += this.len;
-      this.len = 0;
+    if (this.len > this.start) {
+      this.chunks.push(this.buf.subarray(this.start, this.len));
+      this.chunkBytes += this.len - this.start;
+      this.start = this.len;
     }
     this.chunks.push(data);
     this.chunkBytes += data.length;
@@ -177,19 +185,22 @@ export class RespWriter implements ReplySink {
    * resets the writer, or null if nothing was written.
    */
   take(): Buffer | Buffer[] | null {
+    let out: Buffer | Buffer[];
     if (this.chunks.length === 0) {
-      if (this.len === 0) return null;
-      const out = Buffer.from(this.buf.subarray(0, this.len));
-      this.len = 0;
-      if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(INITIAL);
-      return out;
+      if (this.len === this.start) return null;
+      out = this.buf.subarray(this.start, this.len);
+    } else {
+      if (this.len > this.start) this.chunks.push(this.buf.subarray(this.start, this.len));
+      out = this.chunks;
+      this.chunks = [];
+      this.chunkBytes = 0;
     }
-    if (this.len > 0) this.chunks.push(Buffer.from(this.buf.subarray(0, this.len)));
-    const out = this.chunks;
-    this.chunks = [];
-    this.chunkBytes = 0;
-    this.len = 0;
-    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(INITIAL);
+    this.start = this.len;
+    // Start a fresh buffer when this one is nearly full, or too big to keep after a huge batch.
+    if (this.buf.length - this.len < 1024 || this.buf.length > 1024 * 1024) {
+      this.buf = Buffer.allocUnsafe(INITIAL);
+      this.start = this.len = 0;
+    }
     return out;
   }
 }
