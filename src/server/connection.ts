@@ -69,6 +69,9 @@ export class Connection {
       server.config.typed,
     );
     socket.setNoDelay(true);
+    // Redis's tcp-keepalive: detect dead peers (seconds; 0 disables).
+    const keepalive = server.config.typed.tcpKeepalive;
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => socket.resume());
     socket.on('close', () => this.close());
@@ -80,7 +83,14 @@ export class Connection {
     this.io.reads++;
     this.server.stats.totalNetInputBytes += chunk.length;
     this.client.lastInteraction = Date.now();
-    this.parser.feed(chunk);
+    try {
+      this.parser.feed(chunk);
+    } catch (e) {
+      // A bug must cost one connection, never the server.
+      console.error('stickynote: internal error while serving a client:', e);
+      this.parser.stop();
+      this.client.closeAfterReply = true;
+    }
     this.flush();
   }
 
