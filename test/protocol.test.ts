@@ -207,6 +207,9 @@ describe('protocol: multibulk as Redis reads it', () => {
       '*1\r\n$' + '1'.repeat(60000) + '\r\n',
       '*' + '1'.repeat(60000) + '\r\n',
       '*1\r\n$' + '1'.repeat(65000),
+      '*' + '1'.repeat(81000) + '\r\n',
+      '*' + '1'.repeat(90000) + '\r\n',
+      '*1\r\n$' + '1'.repeat(200000) + '\r\n',
     ]);
   });
 

@@ -43,6 +43,11 @@ const LF = 10;
 const STAR = 42;
 const DOLLAR = 36;
 
+/**
+ * Redis reads a new request 16 KB at a time and gives up once it holds more than 64 KB without a
+ * line end, so a request line whose end comes this late is refused even if it arrives in one piece.
+ */
+const REDIS_GIVES_UP = INLINE_MAX_SIZE + 16 * 1024;
 /** Bulks at least this long are assembled in a dedicated buffer (Redis's PROTO_MBULK_BIG_ARG). */
 const BIG_ARG = 32 * 1024;
 /** First allocation for a big argument; it then doubles as data arrives. */
@@ -214,7 +219,7 @@ export class RespParser {
         this.incompleteLine('too big mbulk count string');
         return false;
       }
-      this.fail('ERR Protocol error: invalid multibulk length');
+      this.fail(cr - this.pos >= REDIS_GIVES_UP ? 'ERR Protocol error: too big mbulk count string' : 'ERR Protocol error: invalid multibulk length');
       return false;
     }
     if (n > 10 && this.sink.authRequired()) {
@@ -335,9 +340,7 @@ export class RespParser {
       this.incompleteLine('too big inline request');
       return false;
     }
-    // Redis reads 16 KB at a time and gives up once it holds more than 64 KB without a newline,
-    // so a line whose newline comes later than that is refused even when it arrives in one piece.
-    if (lf - pos >= INLINE_MAX_SIZE + 16 * 1024) {
+    if (lf - pos >= REDIS_GIVES_UP) {
       this.fail('ERR Protocol error: too big inline request');
       return false;
     }
