@@ -51,7 +51,7 @@ const REDIS_GIVES_UP = INLINE_MAX_SIZE + 16 * 1024;
 /** Bulks at least this long are assembled in a dedicated buffer (Redis's PROTO_MBULK_BIG_ARG). */
 const BIG_ARG = 32 * 1024;
 /** First allocation for a big argument; it then doubles as data arrives. */
-const BIG_INITIAL = 256 * 1024;
+const BIG_INITIAL = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export class RespParser {
