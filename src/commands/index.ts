@@ -8,6 +8,7 @@ import { listCommands } from './lists.js';
 import { blockingCommands } from './blocking.js';
 import { setCommands } from './sets.js';
 import { zsetCommands } from './zsets.js';
+import { sortCommands } from './sort.js';
 
 /** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -20,4 +21,5 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...blockingCommands,
   ...setCommands,
   ...zsetCommands,
+  ...sortCommands,
 ];
