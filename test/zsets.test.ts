@@ -419,6 +419,10 @@ for (const proto of [2, 3] as const) {
       await t.error('ZRANDMEMBER', 'z', '1', 'WITHSCORES', 'x');
       await t.error('ZRANDMEMBER', 'z', '-9223372036854775808');
       await t.error('ZRANDMEMBER', 'z', '9223372036854775807', 'WITHSCORES');
+      // LONG_MAX/2 + 1 rounds to LONG_MAX/2 as a double: the range check must be exact.
+      await t.error('ZRANDMEMBER', 'z', '4611686018427387904', 'WITHSCORES');
+      await t.error('ZRANDMEMBER', 'z', '-4611686018427387904', 'WITHSCORES');
+      await t.do('ZRANDMEMBER', 'z', '4611686018427387903', 'WITHSCORES');
       await t.do('SET', 'str', 'v');
       await t.error('ZRANDMEMBER', 'str');
       await t.error('ZRANDMEMBER', 'str', '1');

@@ -1,8 +1,9 @@
 import { ReplyError } from './reply.js';
 import { ERR } from './errors.js';
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+/** C's LLONG_MIN / LLONG_MAX (Redis's long long and, on 64-bit, long). */
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * Redis's string2ll: an optional '-', then digits without leading zeros (except "0" itself),
@@ -65,6 +66,17 @@ export function integerArg(s: string, error: string = ERR.notInteger): number {
 }
 
 /**
+ * getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX) with Redis's default messages: an int64
+ * other than LLONG_MIN.
+ */
+export function rangeLong(s: string): number {
+  const v = parseInt64(s);
+  if (v === null) throw new ReplyError(ERR.notInteger);
+  if (v < -INT64_MAX) throw new ReplyError(`ERR value is out of range, value must between ${-INT64_MAX} and ${INT64_MAX}`);
+  return Number(v);
+}
+
+/**
  * Redis's strtod-based float parsing (getDoubleFromObject): decimal or hex floats, inf/infinity
  * with optional sign; no leading space, no trailing garbage, no NaN. Returns null if invalid.
  */
@@ -93,6 +105,13 @@ export function doubleArg(s: string, error: string = ERR.notFloat): number {
   const v = parseDouble(s);
   if (v === null) throw new ReplyError(error);
   return v;
+}
+
+/** getRangeLongFromObjectOrReply(1, LONG_MAX) with one message for both failures (COUNT, numkeys). */
+export function positiveCount(arg: string, message: string): number {
+  const n = parseLong(arg);
+  if (n === null || n < 1) throw new ReplyError(message);
+  return n;
 }
 
 /** Case-insensitive comparison of an argument with an ASCII keyword given in lowercase. */

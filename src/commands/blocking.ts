@@ -4,14 +4,15 @@ import type { ServerContext } from './server-context.js';
 import { ERR, sanitizeError } from './errors.js';
 import { ReplyError } from './reply.js';
 import { isKeyword, parseInt64 } from './args.js';
-import { asList, moveElement, mpopKeys, parseEnd, parseMpop, popRangeWithKey, writeList } from './lists.js';
+import { moveElement, parseEnd, popRangeWithKey, writeList } from './lists.js';
+import { mpopKeys, parseMinMax, parseMpop } from './numkeys.js';
 import type { Database } from '../engine/database.js';
 import type { KeyListener } from '../engine/keyspace.js';
 import { type LongDouble, parseLongDouble } from '../engine/long-double.js';
 import { List } from '../engine/list.js';
 import { ZSet } from '../engine/zset.js';
 import { formatDouble } from '../engine/double-format.js';
-import type { Value } from '../engine/values.js';
+import { writeTyped } from './lookup.js';
 
 /**
  * Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP) and the
@@ -319,8 +320,7 @@ function blmoveGeneric(c: Client, src: string, dst: string, from: boolean, to: b
     return;
   }
   b.block(c, [src], 'list', timeout, (db, key, value) => {
-    const dstList = db.write(dst);
-    moveElement(c, db, key, value as List, dst, dstList === undefined ? undefined : asList(dstList), from, to);
+    moveElement(c, db, key, value as List, dst, writeList(db, dst), from, to);
   });
 }
 
@@ -336,7 +336,7 @@ function brpoplpush(c: Client, args: string[]): void {
 
 function blmpop(c: Client, args: string[]): void {
   const timeout = parseTimeout(args[1]);
-  const spec = parseMpop(args, 2);
+  const spec = parseMpop(args, 2, parseEnd);
   for (const key of spec.keys) {
     const list = writeList(c.db, key);
     if (list !== undefined) {
@@ -348,13 +348,6 @@ function blmpop(c: Client, args: string[]): void {
 }
 
 // ---- sorted set commands --------------------------------------------------------------------
-
-function writeZSet(db: Database, key: string): ZSet | undefined {
-  const v: Value | undefined = db.write(key);
-  if (v === undefined) return undefined;
-  if (!(v instanceof ZSet)) throw new ReplyError(ERR.wrongType);
-  return v;
-}
 
 /** Removes and returns the member with the lowest (or highest) score. */
 function popMember(z: ZSet, max: boolean): [string, number] {
@@ -397,7 +390,7 @@ function bzpop(max: boolean) {
     const timeout = parseTimeout(args[args.length - 1]);
     const keys = args.slice(1, -1);
     for (const key of keys) {
-      const z = writeZSet(c.db, key);
+      const z = writeTyped(c.db, key, ZSet);
       if (z !== undefined) {
         replyZPopped(c, c.db, key, z, max);
         return;
@@ -407,18 +400,12 @@ function bzpop(max: boolean) {
   };
 }
 
-function parseMinMax(arg: string): boolean {
-  if (isKeyword(arg, 'min')) return false;
-  if (isKeyword(arg, 'max')) return true;
-  throw new ReplyError(ERR.syntax);
-}
-
 function bzmpop(c: Client, args: string[]): void {
   const timeout = parseTimeout(args[1]);
   const spec = parseMpop(args, 2, parseMinMax);
   const max = spec.front;
   for (const key of spec.keys) {
-    const z = writeZSet(c.db, key);
+    const z = writeTyped(c.db, key, ZSet);
     if (z !== undefined) {
       replyZPoppedRange(c, c.db, key, z, max, spec.count);
       return;

@@ -2,9 +2,11 @@ import type { Client } from './client.js';
 import type { CommandDef, ExtraSpec } from './table.js';
 import { ERR } from './errors.js';
 import { ReplyError } from './reply.js';
-import { integerArg, isKeyword, parseInt64, parseLong } from './args.js';
+import { INT64_MAX, INT64_MIN, integerArg, isKeyword, parseInt64, parseLong } from './args.js';
+import { parseScanCursor, scanContainer } from './scan.js';
+import { readTyped, writeTyped } from './lookup.js';
+import { parseRandomCount, pickRandom, randomReplyLength, type RandomSource } from './random.js';
 import { Hash, trackFieldExpiry, type HashLimits } from '../engine/hash.js';
-import { stringMatch } from '../engine/glob.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from '../engine/long-double.js';
 
 // ---- lookups --------------------------------------------------------------------------------
@@ -17,11 +19,6 @@ function hashLimits(c: Client): HashLimits {
   limits.maxEntries = t.hashMaxListpackEntries;
   limits.maxValue = t.hashMaxListpackValue;
   return limits;
-}
-
-function asHash(v: unknown): Hash {
-  if (!(v instanceof Hash)) throw new ReplyError(ERR.wrongType);
-  return v;
 }
 
 /**
@@ -38,18 +35,14 @@ function live(c: Client, key: string, h: Hash): Hash | undefined {
 
 /** The hash at `key` for a reading command, or undefined; WRONGTYPE for other types. */
 function readHash(c: Client, key: string): Hash | undefined {
-  const v = c.db.read(key);
-  if (v === undefined) return undefined;
-  const h = asHash(v);
-  return h.hasFieldTtls ? live(c, key, h) : h;
+  const h = readTyped(c.db, key, Hash);
+  return h !== undefined && h.hasFieldTtls ? live(c, key, h) : h;
 }
 
 /** The hash at `key` for a writing command, or undefined; WRONGTYPE for other types. */
 function writeHash(c: Client, key: string): Hash | undefined {
-  const v = c.db.write(key);
-  if (v === undefined) return undefined;
-  const h = asHash(v);
-  return h.hasFieldTtls ? live(c, key, h) : h;
+  const h = writeTyped(c.db, key, Hash);
+  return h !== undefined && h.hasFieldTtls ? live(c, key, h) : h;
 }
 
 /** Redis's hashTypeLookupWriteOrCreate: the hash at `key`, created (empty, stored) if missing. */
@@ -60,54 +53,6 @@ function hashForWrite(c: Client, key: string): Hash {
     c.db.set(key, h);
   }
   return h;
-}
-
-// ---- SCAN helpers (shared with SSCAN and ZSCAN) ----------------------------------------------
-
-/**
- * Redis's parseScanCursorOrReply: strtoul over the whole argument (optional sign, digits, the
- * empty string is 0; a negative value wraps), no leading space, no overflow.
- */
-export function parseScanCursor(s: string): number {
-  const m = /^[+-]?(\d*)$/.exec(s);
-  if (m === null || (m[1] === '' && s.length > 0)) throw new ReplyError('ERR invalid cursor');
-  const digits = m[1] === '' ? '0' : m[1];
-  const v = BigInt(digits);
-  if (v > 0xffffffffffffffffn) throw new ReplyError('ERR invalid cursor');
-  if (s.charCodeAt(0) === 45 && v !== 0n) return Number(0x10000000000000000n - v);
-  return Number(v);
-}
-
-export interface ScanOptions {
-  count: number;
-  /** null when there is no MATCH or it is exactly "*". */
-  pattern: string | null;
-}
-
-/** Parses [MATCH pattern] [COUNT count] from args[from..], as scanGenericCommand. */
-export function parseScanOptions(args: string[], from: number): ScanOptions {
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = from; i < args.length; i += 2) {
-    const more = args.length - i >= 2;
-    if (more && isKeyword(args[i], 'count')) {
-      count = integerArg(args[i + 1]);
-      if (count < 1) throw new ReplyError(ERR.syntax);
-    } else if (more && isKeyword(args[i], 'match')) {
-      pattern = args[i + 1] === '*' ? null : args[i + 1];
-    } else {
-      throw new ReplyError(ERR.syntax);
-    }
-  }
-  return { count, pattern };
-}
-
-/** Writes a SCAN reply: [cursor, [elements…]]. */
-export function replyScan(c: Client, cursor: number, items: string[]): void {
-  c.reply.array(2);
-  c.reply.bulk(String(cursor));
-  c.reply.array(items.length);
-  for (const s of items) c.reply.bulk(s);
 }
 
 // ---- plain hash commands ------------------------------------------------------------------------
@@ -129,12 +74,13 @@ function hset(c: Client, args: string[]): void {
 function hsetnx(c: Client, args: string[]): void {
   const key = args[1];
   const h = hashForWrite(c, key);
-  const lim = hashLimits(c);
-  h.tryConversion(args, 2, lim);
   if (h.has(args[2])) {
     c.reply.integer(0);
     return;
   }
+  // Redis checks the lengths only when it is about to add the field.
+  const lim = hashLimits(c);
+  h.tryConversion(args, 2, lim);
   h.set(args[2], args[3], lim);
   c.db.modified(key);
   c.reply.integer(1);
@@ -210,9 +156,6 @@ function hvals(c: Client, args: string[]): void {
   h?.forEach((v) => r.bulk(v));
 }
 
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
-
 function hincrby(c: Client, args: string[]): void {
   const incr = parseInt64(args[3]);
   if (incr === null) throw new ReplyError(ERR.notInteger);
@@ -263,82 +206,36 @@ function hrandfield(c: Client, args: string[]): void {
     c.reply.bulk(h === undefined ? null : h.randomEntry()[0]);
     return;
   }
-  const l = rangeLong(args[2]);
-  let withValues = false;
-  if (args.length > 4 || (args.length === 4 && !isKeyword(args[3], 'withvalues'))) throw new ReplyError(ERR.syntax);
-  if (args.length === 4) {
-    withValues = true;
-    // Twice the count must fit a long (RESP2 replies field and value).
-    const big = BigInt(args[2]);
-    if (big < -HALF_LONG_MAX || big > HALF_LONG_MAX) throw new ReplyError('ERR value is out of range');
-  }
+  const { count, withValues } = parseRandomCount(args, 'withvalues');
   const h = readHash(c, args[1]);
   const r = c.reply;
-  if (h === undefined) {
-    r.array(0);
-    return;
-  }
-  const unique = l >= 0;
-  const count = Math.abs(l);
-  if (count === 0) {
+  if (h === undefined || count === 0) {
     r.array(0);
     return;
   }
   const pairs = withValues && r.protocol === 3;
-  const header = (n: number) => r.array(withValues && !pairs ? n * 2 : n);
-  const emit = (f: string, v: string) => {
+  const n = randomReplyLength(count, h.size);
+  r.array(withValues && !pairs ? n * 2 : n);
+  const emit = (v: string, f: string) => {
     if (pairs) r.array(2);
     r.bulk(f);
     if (withValues) r.bulk(v);
   };
-  // Negative count (or 1): independent draws, repetitions allowed.
-  if (!unique || count === 1) {
-    header(count);
-    for (let i = 0; i < count; i++) {
-      const [f, v] = h.randomEntry();
-      emit(f, v);
-    }
-    return;
-  }
   // Count at least the size: the whole hash, in its iteration order.
-  if (count >= h.size) {
-    header(h.size);
-    h.forEach((v, f) => emit(f, v));
-    return;
-  }
-  header(count);
-  for (const f of sampleFields(h, count)) emit(f, h.get(f)!);
+  if (count >= h.size) h.forEach(emit);
+  else pickRandom(count, fieldSource(h), (f) => emit(h.get(f)!, f));
 }
 
-/** `count` distinct random fields (count < size), as a set. */
-function sampleFields(h: Hash, count: number): Set<string> {
-  const picked = new Set<string>();
-  if (count * 3 > h.size) {
-    // Close to the whole hash: drop random fields from a copy of all of them (Redis's CASE 3).
-    const all: string[] = [];
-    h.forEach((_, f) => all.push(f));
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = (Math.random() * (i + 1)) | 0;
-      const t = all[i];
-      all[i] = all[j];
-      all[j] = t;
-    }
-    for (let i = 0; i < count; i++) picked.add(all[i]);
-    return picked;
-  }
-  while (picked.size < count) picked.add(h.randomEntry()[0]);
-  return picked;
-}
-
-const LONG_MAX = 2n ** 63n - 1n;
-const HALF_LONG_MAX = LONG_MAX / 2n;
-
-/** getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX) with Redis's default messages. */
-export function rangeLong(s: string): number {
-  const v = parseInt64(s);
-  if (v === null) throw new ReplyError(ERR.notInteger);
-  if (v < -LONG_MAX) throw new ReplyError(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
-  return Number(v);
+function fieldSource(h: Hash): RandomSource<string> {
+  return {
+    size: h.size,
+    random: () => h.randomEntry()[0],
+    all: () => {
+      const fields: string[] = [];
+      h.forEach((_, f) => fields.push(f));
+      return fields;
+    },
+  };
 }
 
 // ---- HSCAN ------------------------------------------------------------------------------------
@@ -346,16 +243,7 @@ export function rangeLong(s: string): number {
 function hscan(c: Client, args: string[]): void {
   const cursor = parseScanCursor(args[2]);
   const h = readHash(c, args[1]);
-  if (h === undefined) {
-    replyScan(c, 0, []);
-    return;
-  }
-  const { count, pattern } = parseScanOptions(args, 3);
-  const items: string[] = [];
-  const next = h.scan(cursor, count, (f, v) => {
-    if (pattern === null || stringMatch(pattern, f)) items.push(f, v);
-  });
-  replyScan(c, next, items);
+  scanContainer(c, args, cursor, h && ((from, count, add) => h.scan(from, count, add)));
 }
 
 // ---- per-field expiry (Redis 7.4) ---------------------------------------------------------------
@@ -383,8 +271,7 @@ const GET_COUNT_ERROR = 'ERR Number of fields must be a positive integer';
 function hexpireGeneric(relative: boolean, seconds: boolean) {
   return (c: Client, args: string[]): void => {
     const key = args[1];
-    const v = c.db.write(key);
-    if (v !== undefined) asHash(v);
+    const v = writeTyped(c.db, key, Hash);
     let expire = integerArg(args[2]);
     const name = args[0].toLowerCase();
     if (expire < 0) throw new ReplyError('ERR invalid expire time, must be >= 0');
@@ -401,7 +288,7 @@ function hexpireGeneric(relative: boolean, seconds: boolean) {
     const hasCond = cond === 'nx' || cond === 'xx' || cond === 'gt' || cond === 'lt';
     if (hasCond) at++;
     const first = parseFields(args, at, SET_COUNT_ERROR);
-    const h = v === undefined ? undefined : live(c, key, v as Hash);
+    const h = v === undefined ? undefined : live(c, key, v);
     const r = c.reply;
     r.array(args.length - first);
     if (h === undefined) {
@@ -472,9 +359,8 @@ function httlGeneric(unit: TtlUnit) {
 
 /** Hash for a command that type-checks before parsing its arguments, with due fields expired. */
 function readHashRaw(c: Client, key: string): Hash | undefined {
-  const v = c.db.read(key);
-  if (v === undefined) return undefined;
-  return live(c, key, asHash(v));
+  const h = readTyped(c.db, key, Hash);
+  return h === undefined ? undefined : live(c, key, h);
 }
 
 function hpersist(c: Client, args: string[]): void {

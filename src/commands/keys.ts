@@ -1,8 +1,9 @@
 import type { CommandDef } from './table.js';
 import type { Client } from './client.js';
 import { ERR } from './errors.js';
-import { isKeyword, parseInt64, parseLong } from './args.js';
+import { INT64_MAX, INT64_MIN, isKeyword, parseInt64, parseLong } from './args.js';
 import { ReplyError } from './reply.js';
+import { parseScanCursor, parseScanOptions, replyScan } from './scan.js';
 import type { Database } from '../engine/database.js';
 import { stringMatch } from '../engine/glob.js';
 import { cloneValue, RawString, typeOf, type Value } from '../engine/values.js';
@@ -17,8 +18,6 @@ import { cloneValue, RawString, typeOf, type Value } from '../engine/values.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
 /** Below this magnitude an expire argument cannot overflow int64 however scaled or offset. */
 const EXPIRE_FAST_LIMIT = 2 ** 43;
 /** Redis shares string objects for the integers 0..9999 (OBJ_SHARED_INTEGERS). */
@@ -30,7 +29,6 @@ const LFU_INIT_VAL = 5;
 /** Strings up to this length are stored inline with their object header (embstr). */
 const EMBSTR_LIMIT = 44;
 
-const ERR_INVALID_CURSOR = 'ERR invalid cursor';
 const ERR_INT_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';
 const ERR_NX_CONFLICT = 'ERR NX and XX, GT or LT options at the same time are not compatible';
 const ERR_GT_LT_CONFLICT = 'ERR GT and LT options at the same time are not compatible';
@@ -112,44 +110,9 @@ function keys(c: Client, args: string[]): void {
   for (const key of out) c.reply.bulk(key);
 }
 
-/** parseScanCursorOrReply: strtoul(…, 10) with no leading space, no trailing bytes, no overflow. */
-function parseCursor(s: string): number {
-  const n = s.length;
-  if (n === 0) return 0;
-  let i = 0;
-  const sign = s.charCodeAt(0);
-  if (sign === 43 || sign === 45) i = 1; // + or -
-  const digits = i;
-  while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
-  if (i === digits || i !== n) throw new ReplyError(ERR_INVALID_CURSOR);
-  const v = BigInt(s.slice(digits));
-  if (v >= 2n ** 64n) throw new ReplyError(ERR_INVALID_CURSOR);
-  // strtoul negates "-N" modulo 2^64: any non-zero result is far beyond the last slot.
-  return sign === 45 && v !== 0n ? Number.MAX_SAFE_INTEGER : Number(v);
-}
-
 function scan(c: Client, args: string[]): void {
-  const cursor = parseCursor(args[1]);
-  let count = 10;
-  let pattern: string | null = null;
-  let type: string | null = null;
-  for (let i = 2; i < args.length; i += 2) {
-    const opt = args[i];
-    const hasValue = i + 1 < args.length;
-    if (hasValue && isKeyword(opt, 'count')) {
-      const n = parseLong(args[i + 1]);
-      if (n === null) throw new ReplyError(ERR.notInteger);
-      if (n < 1) throw new ReplyError(ERR.syntax);
-      count = n;
-    } else if (hasValue && isKeyword(opt, 'match')) {
-      // Exactly "*" matches everything, so it disables matching.
-      pattern = args[i + 1] === '*' ? null : args[i + 1];
-    } else if (hasValue && isKeyword(opt, 'type')) {
-      type = args[i + 1].toLowerCase();
-    } else {
-      throw new ReplyError(ERR.syntax);
-    }
-  }
+  const cursor = parseScanCursor(args[1]);
+  const { count, pattern, type } = parseScanOptions(args, 2, true);
   const found: string[] = [];
   const stats = c.server.keyspace.stats;
   const next = c.db.scan(cursor, count, (key, value) => {
@@ -161,10 +124,7 @@ function scan(c: Client, args: string[]): void {
     }
     found.push(key);
   });
-  c.reply.array(2);
-  c.reply.bulk(String(next));
-  c.reply.array(found.length);
-  for (const key of found) c.reply.bulk(key);
+  replyScan(c, next, found);
 }
 
 // ---- RENAME, COPY, MOVE ------------------------------------------------------------------------

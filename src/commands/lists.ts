@@ -4,23 +4,18 @@ import { ERR } from './errors.js';
 import { ReplyError } from './reply.js';
 import { integerArg, isKeyword, parseLong } from './args.js';
 import { List } from '../engine/list.js';
+import { readTyped, writeTyped } from './lookup.js';
+import { mpopKeys, parseMpop } from './numkeys.js';
 import type { Database } from '../engine/database.js';
 
 // ---- lookups --------------------------------------------------------------------------------
 
-export function asList(v: unknown): List {
-  if (!(v instanceof List)) throw new ReplyError(ERR.wrongType);
-  return v;
-}
-
 function readList(c: Client, key: string): List | undefined {
-  const v = c.db.read(key);
-  return v === undefined ? undefined : asList(v);
+  return readTyped(c.db, key, List);
 }
 
 export function writeList(db: Database, key: string): List | undefined {
-  const v = db.write(key);
-  return v === undefined ? undefined : asList(v);
+  return writeTyped(db, key, List);
 }
 
 /** LEFT → true (head), RIGHT → false (tail), anything else a syntax error. */
@@ -63,13 +58,6 @@ export function moveElement(c: Client, db: Database, src: string, srcList: List,
   pushTo(db, dst, dstList, value, to);
   if (src !== dst) db.modified(src);
   c.reply.bulk(value);
-}
-
-/** Parses COUNT-style arguments that must be ≥ 1 with Redis's given message. */
-export function positiveCount(arg: string, message: string): number {
-  const n = parseLong(arg);
-  if (n === null || n < 1) throw new ReplyError(message);
-  return n;
 }
 
 // ---- push -----------------------------------------------------------------------------------
@@ -121,7 +109,7 @@ function popGeneric(c: Client, args: string[], front: boolean): void {
 }
 
 function lmpop(c: Client, args: string[]): void {
-  const spec = parseMpop(args, 1);
+  const spec = parseMpop(args, 1, parseEnd);
   for (let i = 0; i < spec.keys.length; i++) {
     const key = spec.keys[i];
     const list = writeList(c.db, key);
@@ -131,41 +119,6 @@ function lmpop(c: Client, args: string[]): void {
     }
   }
   c.reply.nullArray();
-}
-
-export interface MpopSpec {
-  keys: string[];
-  front: boolean;
-  count: number;
-}
-
-/** Parses `numkeys key... LEFT|RIGHT|MIN|MAX [COUNT n]` starting at args[numkeysAt]. */
-export function parseMpop(args: string[], numkeysAt: number, parseWhere: (arg: string) => boolean = parseEnd): MpopSpec {
-  const numkeys = parseLong(args[numkeysAt]);
-  if (numkeys === null || numkeys < 1) throw new ReplyError('ERR numkeys should be greater than 0');
-  const whereAt = numkeysAt + numkeys + 1;
-  if (whereAt >= args.length) throw new ReplyError(ERR.syntax);
-  const front = parseWhere(args[whereAt]);
-  let count = -1;
-  for (let j = whereAt + 1; j < args.length; j++) {
-    if (count === -1 && isKeyword(args[j], 'count') && j + 1 < args.length) {
-      count = positiveCount(args[++j], 'ERR count should be greater than 0');
-    } else {
-      throw new ReplyError(ERR.syntax);
-    }
-  }
-  return { keys: args.slice(numkeysAt + 1, whereAt), front, count: count === -1 ? 1 : count };
-}
-
-/** Key positions of LMPOP/ZMPOP-style commands (numkeys at `numkeysAt`), for COMMAND GETKEYS. */
-export function mpopKeys(numkeysAt: number): (args: string[]) => number[] {
-  return (args) => {
-    const n = parseLong(args[numkeysAt] ?? '');
-    if (n === null || n < 1 || numkeysAt + n >= args.length) return [];
-    const out: number[] = [];
-    for (let i = 1; i <= n; i++) out.push(numkeysAt + i);
-    return out;
-  };
 }
 
 // ---- reads ----------------------------------------------------------------------------------

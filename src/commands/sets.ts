@@ -4,24 +4,19 @@ import { ERR } from './errors.js';
 import { ReplyError } from './reply.js';
 import { isKeyword, parseInt64, parseLong } from './args.js';
 import { RedisSet } from '../engine/set.js';
-import { stringMatch } from '../engine/glob.js';
-import { parseScanCursor, parseScanOptions, rangeLong, replyScan } from './hashes.js';
+import { parseScanCursor, scanContainer } from './scan.js';
+import { readTyped, typed, writeTyped } from './lookup.js';
+import { numkeysKeys } from './numkeys.js';
+import { parseRandomCount, pickRandom, randomReplyLength } from './random.js';
 
 // ---- lookups --------------------------------------------------------------------------------
 
-function asSet(v: unknown): RedisSet {
-  if (!(v instanceof RedisSet)) throw new ReplyError(ERR.wrongType);
-  return v;
-}
-
 function readSet(c: Client, key: string): RedisSet | undefined {
-  const v = c.db.read(key);
-  return v === undefined ? undefined : asSet(v);
+  return readTyped(c.db, key, RedisSet);
 }
 
 function writeSet(c: Client, key: string): RedisSet | undefined {
-  const v = c.db.write(key);
-  return v === undefined ? undefined : asSet(v);
+  return writeTyped(c.db, key, RedisSet);
 }
 
 function maxIntset(c: Client): number {
@@ -94,14 +89,14 @@ function smembers(c: Client, args: string[]): void {
 
 function smove(c: Client, args: string[]): void {
   const [, src, dst, member] = args;
-  const from = c.db.write(src);
+  const fromValue = c.db.write(src);
   const toValue = c.db.write(dst);
-  if (from === undefined) {
+  if (fromValue === undefined) {
     c.reply.integer(0);
     return;
   }
-  const fromSet = asSet(from);
-  const toSet = toValue === undefined ? undefined : asSet(toValue);
+  const fromSet = typed(fromValue, RedisSet)!;
+  const toSet = typed(toValue, RedisSet);
   if (fromSet === toSet) {
     c.reply.integer(fromSet.has(member) ? 1 : 0);
     return;
@@ -186,52 +181,22 @@ function spopCount(c: Client, args: string[]): void {
 }
 
 function srandmember(c: Client, args: string[]): void {
-  if (args.length > 3) throw new ReplyError(ERR.syntax);
   if (args.length === 2) {
     const s = readSet(c, args[1]);
     c.reply.bulk(s === undefined ? null : s.random());
     return;
   }
-  const l = rangeLong(args[2]);
+  const { count } = parseRandomCount(args, null);
   const s = readSet(c, args[1]);
   const r = c.reply;
-  const count = Math.abs(l);
   if (s === undefined || count === 0) {
     r.array(0);
     return;
   }
-  // Negative count (or 1): independent draws, repetitions allowed.
-  if (l < 0 || count === 1) {
-    r.array(count);
-    for (let i = 0; i < count; i++) r.bulk(s.random());
-    return;
-  }
+  r.array(randomReplyLength(count, s.size));
   // Count at least the size: the whole set in its order.
-  if (count >= s.size) {
-    r.array(s.size);
-    s.forEach((m) => r.bulk(m));
-    return;
-  }
-  r.array(count);
-  for (const m of sample(s, count)) r.bulk(m);
-}
-
-/** `count` distinct random members (count < size). */
-function sample(s: RedisSet, count: number): Set<string> | string[] {
-  if (count * 3 > s.size) {
-    const all = s.members();
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = (Math.random() * (i + 1)) | 0;
-      const t = all[i];
-      all[i] = all[j];
-      all[j] = t;
-    }
-    all.length = count;
-    return all;
-  }
-  const picked = new Set<string>();
-  while (picked.size < count) picked.add(s.random());
-  return picked;
+  if (count >= s.size) s.forEach((m) => r.bulk(m));
+  else pickRandom<string>(count, { size: s.size, random: () => s.random(), all: () => s.members() }, (m) => r.bulk(m));
 }
 
 // ---- multi-set operations --------------------------------------------------------------------
@@ -240,8 +205,7 @@ function sample(s: RedisSet, count: number): Set<string> | string[] {
 function lookupSets(c: Client, keys: string[], from: number, to: number): (RedisSet | null)[] {
   const sets: (RedisSet | null)[] = [];
   for (let i = from; i < to; i++) {
-    const v = c.db.read(keys[i]);
-    sets.push(v === undefined ? null : asSet(v));
+    sets.push(readTyped(c.db, keys[i], RedisSet) ?? null);
   }
   return sets;
 }
@@ -364,25 +328,7 @@ function sunionDiffStore(diff: boolean) {
 function sscan(c: Client, args: string[]): void {
   const cursor = parseScanCursor(args[2]);
   const s = readSet(c, args[1]);
-  if (s === undefined) {
-    replyScan(c, 0, []);
-    return;
-  }
-  const { count, pattern } = parseScanOptions(args, 3);
-  const items: string[] = [];
-  const next = s.scan(cursor, count, (m) => {
-    if (pattern === null || stringMatch(pattern, m)) items.push(m);
-  });
-  replyScan(c, next, items);
-}
-
-/** SINTERCARD's keys: numkeys of them after the count. */
-function sintercardKeys(args: string[]): number[] {
-  const n = parseLong(args[1] ?? '');
-  const out: number[] = [];
-  if (n === null) return out;
-  for (let i = 2; i < 2 + n && i < args.length; i++) out.push(i);
-  return out;
+  scanContainer(c, args, cursor, s && ((from, count, add) => s.scan(from, count, (m) => add(m))));
 }
 
 /** Set commands (t_set.c). */
@@ -397,7 +343,7 @@ export const setCommands: CommandDef[] = [
   { name: 'spop', handler: spop },
   { name: 'srandmember', handler: srandmember },
   { name: 'sinter', handler: sinter },
-  { name: 'sintercard', handler: sintercard, keys: sintercardKeys },
+  { name: 'sintercard', handler: sintercard, keys: numkeysKeys(1) },
   { name: 'sinterstore', handler: sinterstore },
   { name: 'sunion', handler: sunionDiff(false) },
   { name: 'sunionstore', handler: sunionDiffStore(false) },

@@ -2,15 +2,13 @@ import type { CommandDef } from './table.js';
 import type { Client } from './client.js';
 import { ERR } from './errors.js';
 import { ReplyError } from './reply.js';
-import { isKeyword, parseInt64, parseLong } from './args.js';
+import { INT64_MAX, INT64_MIN, isKeyword, parseInt64, parseLong } from './args.js';
 import { RawString, isString, type StringValue, type Value } from '../engine/values.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../engine/long-double.js';
 import { bitpos, bitposInByte, bitsInByte, popcount } from '../engine/bits.js';
 
 /** String and bitmap commands, as Redis 7.0's t_string.c and bitops.c. */
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 /** The writer keeps large Buffers by reference until the batch is flushed; copy those from mutable strings. */
 const COPY_REPLY_FROM = 1024;
 

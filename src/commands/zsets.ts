@@ -2,11 +2,12 @@ import type { CommandDef } from './table.js';
 import type { Client } from './client.js';
 import { ERR } from './errors.js';
 import { ReplyError } from './reply.js';
-import { integerArg, isKeyword, parseDouble, parseLong } from './args.js';
-import { parseScanCursor, parseScanOptions, replyScan, rangeLong } from './hashes.js';
-import type { Value } from '../engine/values.js';
+import { integerArg, parseDouble, parseLong } from './args.js';
+import { parseScanCursor, scanContainer } from './scan.js';
+import { readTyped, writeTyped } from './lookup.js';
+import { numkeysKeys, parseMinMax, parseMpop } from './numkeys.js';
+import { parseRandomCount, pickRandom, randomReplyLength, type RandomSource } from './random.js';
 import { formatDouble } from '../engine/double-format.js';
-import { stringMatch } from '../engine/glob.js';
 import { RedisSet } from '../engine/set.js';
 import { type LexRange, type ScoreRange, lexGteMin, lexLteMax } from '../engine/skiplist.js';
 import { ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_OUT_ADDED, ZADD_OUT_NAN, ZADD_OUT_NOP, ZADD_OUT_UPDATED, ZADD_XX, ZSet } from '../engine/zset.js';
@@ -17,17 +18,12 @@ const ERR_NOT_LEX_RANGE = 'ERR min or max not valid string range item';
 
 // ---- lookups -----------------------------------------------------------------------------------
 
-function asZSet(v: Value | undefined): ZSet | undefined {
-  if (v === undefined || v instanceof ZSet) return v;
-  throw new ReplyError(ERR.wrongType);
-}
-
 function readZSet(c: Client, key: string): ZSet | undefined {
-  return asZSet(c.db.read(key));
+  return readTyped(c.db, key, ZSet);
 }
 
 function writeZSet(c: Client, key: string): ZSet | undefined {
-  return asZSet(c.db.write(key));
+  return writeTyped(c.db, key, ZSet);
 }
 
 function replyScore(c: Client, score: number): void {
@@ -494,28 +490,9 @@ function zpopMinMax(max: boolean) {
   };
 }
 
-/** getRangeLongFromObjectOrReply(1, LONG_MAX) with a custom message for both failures. */
-function positiveArg(s: string, message: string): number {
-  const v = parseLong(s);
-  if (v === null || v < 1) throw new ReplyError(message);
-  return v;
-}
-
 function zmpop(c: Client, args: string[]): void {
-  const numkeys = positiveArg(args[1], 'ERR numkeys should be greater than 0');
-  const whereIdx = 2 + numkeys;
-  if (whereIdx >= args.length) throw new ReplyError(ERR.syntax);
-  const where = args[whereIdx].toLowerCase();
-  if (where !== 'min' && where !== 'max') throw new ReplyError(ERR.syntax);
-  let count = -1;
-  for (let j = whereIdx + 1; j < args.length; j++) {
-    if (count === -1 && isKeyword(args[j], 'count') && j < args.length - 1) {
-      count = positiveArg(args[++j], 'ERR count should be greater than 0');
-    } else {
-      throw new ReplyError(ERR.syntax);
-    }
-  }
-  zpopGeneric(c, args.slice(2, whereIdx), where === 'max', count === -1 ? 1 : count, true, true);
+  const spec = parseMpop(args, 1, parseMinMax);
+  zpopGeneric(c, spec.keys, spec.front, spec.count, true, true);
 }
 
 // ---- ZUNION / ZINTER / ZDIFF ---------------------------------------------------------------------
@@ -683,60 +660,35 @@ function zrandmember(c: Client, args: string[]): void {
     else c.reply.bulk(z.dict.keyOf(z.dict.randomSlot()));
     return;
   }
-  const l = rangeLong(args[2]);
-  let withScores = false;
-  if (args.length > 4 || (args.length === 4 && !isKeyword(args[3], 'withscores'))) throw new ReplyError(ERR.syntax);
-  if (args.length === 4) {
-    withScores = true;
-    if (l < -HALF_LONG_MAX || l > HALF_LONG_MAX) throw new ReplyError('ERR value is out of range');
-  }
+  const { count, withValues: withScores } = parseRandomCount(args, 'withscores');
   const z = readZSet(c, args[1]);
-  if (z === undefined || l === 0) {
+  if (z === undefined || count === 0) {
     c.reply.array(0);
     return;
   }
+  if (count >= z.size) {
+    // The whole set, highest score first (Redis's zuiNext walks a zset from its tail).
+    replySpan(c, z, { start: z.list.tail, count: z.size, reverse: true }, withScores);
+    return;
+  }
   const nested = withScores && c.protocol === 3;
-  const dict = z.dict;
-  const list = z.list;
-  const emit = (x: number) => {
+  const n = randomReplyLength(count, z.size);
+  c.reply.array(withScores && !nested ? n * 2 : n);
+  const { dict, list } = z;
+  const nodes: RandomSource<number> = {
+    size: z.size,
+    random: () => dict.valueOf(dict.randomSlot()),
+    all: () => {
+      const all: number[] = [];
+      dict.forEach((x) => all.push(x));
+      return all;
+    },
+  };
+  pickRandom(count, nodes, (x) => {
     if (nested) c.reply.array(2);
     c.reply.bulk(list.memberOf(x));
     if (withScores) replyScore(c, list.scoreOf(x));
-  };
-  if (l < 0) {
-    // Negative count: repetitions allowed.
-    const count = -l;
-    c.reply.array(withScores && !nested ? count * 2 : count);
-    for (let i = 0; i < count; i++) emit(dict.valueOf(dict.randomSlot()));
-    return;
-  }
-  if (l >= z.size) {
-    // The whole set, highest score first (Redis's zuiNext walks a zset from its tail).
-    replySpan(c, z, { start: list.tail, count: z.size, reverse: true }, withScores);
-    return;
-  }
-  c.reply.array(withScores && !nested ? l * 2 : l);
-  if (l * 3 <= z.size) {
-    // Few distinct members from a large set: random picks, skipping repeats (Redis's CASE 4).
-    const picked = new Set<number>();
-    while (picked.size < l) {
-      const x = dict.valueOf(dict.randomSlot());
-      if (picked.has(x)) continue;
-      picked.add(x);
-      emit(x);
-    }
-    return;
-  }
-  // Many distinct members: a partial Fisher-Yates over the members' node ids.
-  const nodes: number[] = [];
-  dict.forEach((x) => nodes.push(x));
-  for (let i = 0; i < l; i++) {
-    const k = i + Math.floor(Math.random() * (nodes.length - i));
-    const x = nodes[k];
-    nodes[k] = nodes[i];
-    nodes[i] = x;
-    emit(x);
-  }
+  });
 }
 
 const HALF_LONG_MAX = Number((2n ** 63n - 1n) / 2n);
@@ -753,37 +705,17 @@ function formatListpackScore(d: number): string {
 function zscan(c: Client, args: string[]): void {
   const cursor = parseScanCursor(args[2]);
   const z = readZSet(c, args[1]);
-  if (z === undefined) {
-    replyScan(c, 0, []);
-    return;
-  }
-  const { count, pattern } = parseScanOptions(args, 3);
-  const items: string[] = [];
-  const list = z.list;
-  const format = z.listpack ? formatListpackScore : formatDouble;
-  const visit = (member: string, x: number) => {
-    if (pattern === null || stringMatch(pattern, member)) items.push(member, format(list.scoreOf(x)));
-  };
-  if (z.listpack) {
-    // A listpack is returned whole, in order, whatever the cursor (Redis's scanGenericCommand).
-    for (let x = list.first(); x !== 0; x = list.next(x)) visit(list.memberOf(x), x);
-    replyScan(c, 0, items);
-    return;
-  }
-  replyScan(c, z.dict.scan(cursor, count, visit), items);
+  scanContainer(c, args, cursor, z && ((from, count, add) => scanZSet(z, from, count, add)));
 }
 
-// ---- key positions for commands with numkeys -----------------------------------------------------
-
-/** Key indexes [first, first + numkeys) where numkeys is at args[numkeysIdx]; plus `extra` keys. */
-function numkeysKeys(numkeysIdx: number, extra: number[] = []) {
-  return (args: string[]): number[] => {
-    const n = parseLong(args[numkeysIdx] ?? '');
-    const keys = extra.slice();
-    if (n === null || n < 1) return keys;
-    for (let i = numkeysIdx + 1; i <= numkeysIdx + n && i < args.length; i++) keys.push(i);
-    return keys;
-  };
+/** One ZSCAN step: members with their scores as stored (a listpack is returned whole, cursor 0). */
+function scanZSet(z: ZSet, cursor: number, count: number, add: (member: string, score: string) => void): number {
+  const list = z.list;
+  if (z.listpack) {
+    for (let x = list.first(); x !== 0; x = list.next(x)) add(list.memberOf(x), formatListpackScore(list.scoreOf(x)));
+    return 0;
+  }
+  return z.dict.scan(cursor, count, (member, x) => add(member, formatDouble(list.scoreOf(x))));
 }
 
 /** Sorted-set commands (t_zset.c). BZPOPMIN/BZPOPMAX/BZMPOP wait for the blocking layer. */
