@@ -211,6 +211,58 @@ describe('hash field expiry (Redis 7.4 semantics)', () => {
     assert.equal(h.hasFieldTtls, false);
   });
 
+  it('the keyspace expiry cycle (the server cron) runs the hash field sweep', () => {
+    const { e, clock } = setup();
+    e.call('HSET', 'h', 'a', '1', 'b', '2');
+    e.call('HPEXPIRE', 'h', '10', 'FIELDS', '1', 'a');
+    const ks = e.context.keyspace;
+    clock.advance(11);
+    ks.activeExpireCycle(25);
+    const h = ks.dbs[0].peek('h');
+    assert.ok(h instanceof Hash);
+    assert.deepEqual(h.entries(), ['b', '2']);
+  });
+
+  it('RENAMEd, MOVEd, COPYd and SWAPDBed hashes keep their fields expiring actively', () => {
+    const { e, clock } = setup();
+    const withTtl = (key: string) => {
+      e.call('HSET', key, 'f', '1', 'keep', '1');
+      e.call('HPEXPIRE', key, '10', 'FIELDS', '1', 'f');
+    };
+    for (const key of ['r', 'm', 'c']) withTtl(key);
+    e.call('RENAME', 'r', 'r2');
+    e.call('MOVE', 'm', '2');
+    e.call('COPY', 'c', 'c2', 'DB', '3');
+    e.call('SELECT', '6');
+    withTtl('s');
+    e.call('SELECT', '0');
+    e.call('SWAPDB', '6', '7');
+    const ks = e.context.keyspace;
+    clock.advance(11);
+    ks.activeExpireCycle(25);
+    // Database.peek does no field expiry: what is gone was removed by the active sweep.
+    const fields = (db: number, key: string) => {
+      const v = ks.dbs[db].peek(key);
+      assert.ok(v instanceof Hash, `${db}:${key}`);
+      return v.entries();
+    };
+    for (const [db, key] of [[0, 'r2'], [2, 'm'], [0, 'c'], [3, 'c2'], [7, 's']] as const) assert.deepEqual(fields(db, key), ['keep', '1']);
+    assert.equal(ks.dbs[0].peek('r'), undefined);
+    assert.equal(ks.dbs[6].size, 0);
+  });
+
+  it('a hash whose last fields expire actively is deleted, wherever it was moved', () => {
+    const { e, clock } = setup();
+    e.call('HSET', 'h', 'a', '1');
+    e.call('HPEXPIRE', 'h', '10', 'FIELDS', '1', 'a');
+    e.call('RENAME', 'h', 'h2');
+    e.call('MOVE', 'h2', '1');
+    const ks = e.context.keyspace;
+    clock.advance(11);
+    ks.activeExpireCycle(25);
+    assert.equal(ks.dbs[1].size, 0);
+  });
+
   it('encoding is listpackex once fields have TTLs; many TTL changes stay consistent', () => {
     const { e, clock } = setup();
     e.call('HSET', 'h', 'a', '1');

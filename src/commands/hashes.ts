@@ -317,7 +317,7 @@ function hexpireGeneric(relative: boolean, seconds: boolean) {
       }
     }
     if (changed) {
-      if (h.hasFieldTtls) trackFieldExpiry(c.db, key);
+      if (h.hasFieldTtls) trackFieldExpiry(c.db, key, h);
       c.db.modified(key);
     }
   };

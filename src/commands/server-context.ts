@@ -1,5 +1,6 @@
 import { Config } from '../config/config.js';
 import { Keyspace } from '../engine/keyspace.js';
+import { hashFieldExpiry } from '../engine/hash.js';
 import type { Clock } from '../engine/clock.js';
 import type { Client } from './client.js';
 import { CommandTable } from './table.js';
@@ -52,6 +53,7 @@ export class ServerContext {
   constructor(options: { config?: Config; clock?: Clock } = {}) {
     this.config = options.config ?? new Config();
     this.keyspace = new Keyspace({ databases: this.config.typed.databases, clock: options.clock });
+    this.keyspace.addExpiryHook(hashFieldExpiry);
     this.commands = new CommandTable(ALL_COMMANDS);
   }
 

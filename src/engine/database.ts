@@ -115,6 +115,7 @@ export class Database {
     }
     this.valueAt[slot] = value;
     this.accessAt[slot] = this.keyspace.lruClock;
+    if (typeof value !== 'string' && value.type !== 'string') value.storedAt?.(this, key);
     this.keyspace.keyModified(this, key);
   }
 

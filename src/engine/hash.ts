@@ -1,6 +1,6 @@
 import type { ContainerValue } from './values.js';
 import type { Database } from './database.js';
-import type { Keyspace } from './keyspace.js';
+import type { ExpiryHook, Keyspace } from './keyspace.js';
 import { SlotMap } from './slot-map.js';
 
 /** Redis's hash-max-listpack-* limits, read from the config by the command layer. */
@@ -25,7 +25,7 @@ export class Hash implements ContainerValue {
   private small: Map<string, string> | null = new Map();
   private big: SlotMap<string> | null = null;
   /** Per-field expiry; set once a field was ever given a TTL (Redis's listpackex stays so). */
-  private ttl: FieldExpiry | null = null;
+  private ttl: ExpiryQueue | null = null;
 
   get size(): number {
     return this.small !== null ? this.small.size : this.big!.size;
@@ -124,6 +124,11 @@ export class Hash implements ContainerValue {
     return this.big!.scan(cursor, count, visit);
   }
 
+  /** Stored under a key (HSET creating it, RENAME, MOVE, COPY): field TTLs need the active sweep. */
+  storedAt(db: Database, key: string): void {
+    if (this.hasFieldTtls) trackFieldExpiry(db, key, this);
+  }
+
   clone(): Hash {
     const h = new Hash();
     if (this.small !== null) h.small = new Map(this.small);
@@ -148,7 +153,7 @@ export class Hash implements ContainerValue {
   }
 
   setFieldExpire(field: string, when: number): void {
-    (this.ttl ??= new FieldExpiry()).set(field, when);
+    (this.ttl ??= new ExpiryQueue()).set(field, when);
   }
 
   /** Removes a field's TTL; returns whether it had one. */
@@ -188,11 +193,12 @@ export class Hash implements ContainerValue {
 }
 
 /**
- * Field → expiry time, plus a binary min-heap of (time, field) for finding due fields in
- * O(log n). Heap entries are not removed when a TTL changes; an entry is valid only while it
- * matches the map, and the heap is rebuilt when stale entries outnumber live ones.
+ * Name → expiry time, plus a binary min-heap of (time, name) for finding due names in O(log n):
+ * a hash's fields, or the hashes of a database that have fields with TTLs. Heap entries are not
+ * removed when a time changes; an entry is valid only while it matches the map, and the heap is
+ * rebuilt when stale entries outnumber live ones.
  */
-class FieldExpiry {
+class ExpiryQueue {
   private times = new Map<string, number>();
   private heapTime: number[] = [];
   private heapField: string[] = [];
@@ -221,7 +227,7 @@ class FieldExpiry {
     return this.heapTime.length === 0 ? Infinity : this.heapTime[0];
   }
 
-  /** Removes and returns a field whose time is < now, or undefined. */
+  /** Removes and returns a name whose time is < now, or undefined. */
   popDue(now: number): string | undefined {
     this.dropStale();
     if (this.heapTime.length === 0 || this.heapTime[0] >= now) return undefined;
@@ -231,8 +237,8 @@ class FieldExpiry {
     return field;
   }
 
-  clone(): FieldExpiry {
-    const c = new FieldExpiry();
+  clone(): ExpiryQueue {
+    const c = new ExpiryQueue();
     c.times = new Map(this.times);
     c.heapTime = this.heapTime.slice();
     c.heapField = this.heapField.slice();
@@ -290,44 +296,56 @@ class FieldExpiry {
 
 // ---- active field expiry ------------------------------------------------------------------------
 
-/** Keys (per database) whose hash has fields with a TTL: what the active sweep visits. */
-const tracked = new WeakMap<Database, Set<string>>();
+/**
+ * Per database, the keys whose hash has fields with TTLs, by their earliest field expiry: what the
+ * active sweep visits. An entry may be stale (the key deleted, renamed, flushed, or its TTLs
+ * changed); the sweep drops or re-files it when it comes due.
+ */
+const tracked = new WeakMap<Database, ExpiryQueue>();
 
 /**
- * Registers a key holding a hash with field TTLs for active expiry. Called by the HEXPIRE family;
- * commands that move a hash to another key (RENAME, MOVE, COPY) may call it for the new key, else
- * the new key is tracked again when a hash command next touches it.
+ * Files `key`, holding hash `h` with field TTLs, for active expiry at its earliest field expiry.
+ * The HEXPIRE family calls it; `Hash.storedAt` does when a hash is stored under a key.
  */
-export function trackFieldExpiry(db: Database, key: string): void {
-  let keys = tracked.get(db);
-  if (keys === undefined) tracked.set(db, (keys = new Set()));
-  keys.add(key);
+export function trackFieldExpiry(db: Database, key: string, h: Hash): void {
+  let queue = tracked.get(db);
+  if (queue === undefined) tracked.set(db, (queue = new ExpiryQueue()));
+  queue.set(key, h.nextFieldExpire());
 }
 
 /**
- * Active expiry of hash fields, for the server cron: visits tracked hashes and deletes due fields,
- * at most `maxFields` in all; a hash left empty is deleted. Keys that no longer hold a hash with
- * TTLs stop being tracked. Returns the number of fields deleted.
+ * Active expiry of hash fields: deletes due fields of tracked hashes, at most `maxFields` in all;
+ * a hash left empty is deleted. Returns the number of fields deleted.
  */
 export function activeExpireHashFields(keyspace: Keyspace, maxFields = 1000): number {
   const now = keyspace.now;
   let expired = 0;
   for (const db of keyspace.dbs) {
-    const keys = tracked.get(db);
-    if (keys === undefined || keys.size === 0) continue;
-    for (const key of keys) {
-      if (expired >= maxFields) return expired;
+    const queue = tracked.get(db);
+    if (queue === undefined) continue;
+    while (expired < maxFields) {
+      const key = queue.popDue(now);
+      if (key === undefined) break;
       const v = db.peek(key);
-      if (!(v instanceof Hash) || !v.hasFieldTtls) {
-        keys.delete(key);
-        continue;
-      }
+      if (!(v instanceof Hash) || !v.hasFieldTtls) continue;
       const n = v.expireFields(now, maxFields - expired);
-      if (n > 0) {
-        expired += n;
-        db.modified(key);
-      }
+      expired += n;
+      if (n > 0) db.modified(key);
+      if (v.size > 0 && v.hasFieldTtls) queue.set(key, v.nextFieldExpire());
     }
   }
   return expired;
 }
+
+/** The keyspace's hook for hash fields: the active sweep, and tracking that follows SWAPDB. */
+export const hashFieldExpiry: ExpiryHook = {
+  activeExpire: activeExpireHashFields,
+  databasesSwapped(a, b) {
+    const qa = tracked.get(a);
+    const qb = tracked.get(b);
+    tracked.delete(a);
+    tracked.delete(b);
+    if (qa !== undefined) tracked.set(b, qa);
+    if (qb !== undefined) tracked.set(a, qb);
+  },
+};

@@ -22,6 +22,17 @@ export interface KeyListener {
   databaseChanged?(db: Database): void;
 }
 
+/**
+ * Expiry work of a value type below the key level (hash fields with TTLs), registered with
+ * `addExpiryHook` and driven by `activeExpireCycle`, so the cron needs no knowledge of types.
+ */
+export interface ExpiryHook {
+  /** Expires due parts, at most `maxItems` of them (bounded work per cycle); returns how many. */
+  activeExpire(keyspace: Keyspace, maxItems: number): number;
+  /** SWAPDB exchanged the contents of two databases: per-database state must follow. */
+  databasesSwapped?(a: Database, b: Database): void;
+}
+
 export interface KeyspaceOptions {
   databases?: number;
   clock?: Clock;
@@ -30,6 +41,8 @@ export interface KeyspaceOptions {
 /** Redis's ACTIVE_EXPIRE_CYCLE_* tuning at active-expire-effort 1. */
 const KEYS_PER_LOOP = 20;
 const ACCEPTABLE_STALE = 10;
+/** Items (e.g. hash fields) each expiry hook may expire per cycle. */
+const HOOK_ITEMS_PER_CYCLE = 1000;
 
 /**
  * The whole data set: the numbered databases, the clock, statistics and change listeners.
@@ -53,6 +66,7 @@ export class Keyspace {
     expiredStalePercent: 0,
   };
   private listeners: KeyListener[] = [];
+  private expiryHooks: ExpiryHook[] = [];
   private expireDb = 0;
 
   constructor(options: KeyspaceOptions = {}) {
@@ -94,6 +108,10 @@ export class Keyspace {
     }
   }
 
+  addExpiryHook(hook: ExpiryHook): void {
+    this.expiryHooks.push(hook);
+  }
+
   databaseChanged(db: Database): void {
     for (const l of this.listeners) l.databaseChanged?.(db);
   }
@@ -109,6 +127,7 @@ export class Keyspace {
 
   swap(a: number, b: number): void {
     this.dbs[a].swapWith(this.dbs[b]);
+    for (const hook of this.expiryHooks) hook.databasesSwapped?.(this.dbs[a], this.dbs[b]);
     this.databaseChanged(this.dbs[a]);
     this.databaseChanged(this.dbs[b]);
   }
@@ -117,11 +136,17 @@ export class Keyspace {
    * Active expiry, in the manner of Redis's activeExpireCycle: walks the databases sampling keys
    * with a TTL, KEYS_PER_LOOP at a time, repeating on a database while more than ACCEPTABLE_STALE
    * percent of a sample had expired, and stopping when `budgetMs` is used up. Bounds both the time
-   * per call and (over repeated calls) the share of expired keys left in memory.
+   * per call and (over repeated calls) the share of expired keys left in memory. Then each expiry
+   * hook expires a bounded number of due parts of values.
    */
   activeExpireCycle(budgetMs: number): void {
     const start = performance.now();
     this.tick();
+    this.expireKeys(start, budgetMs);
+    for (const hook of this.expiryHooks) hook.activeExpire(this, HOOK_ITEMS_PER_CYCLE);
+  }
+
+  private expireKeys(start: number, budgetMs: number): void {
     let totalSampled = 0;
     let totalExpired = 0;
     const n = this.dbs.length;

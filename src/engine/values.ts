@@ -1,9 +1,13 @@
+import type { Database } from './database.js';
+
 /**
  * The values a key can hold. Strings are latin1 JS strings (one char per byte, binary-safe and
  * compact); a string that is edited in place (SETRANGE, SETBIT, APPEND) becomes a RawString, a
  * growable byte buffer, as Redis turns such strings into its "raw" encoding.
- * Container types are classes with a `type` tag; each lives with its command group.
+ * Container types are classes with a `type` tag, each in its own module (hash.ts, list.ts,
+ * set.ts, zset.ts).
  */
+
 export type RedisType = 'string' | 'hash' | 'list' | 'set' | 'zset';
 
 /** A mutable byte string with amortised growth (Redis's sds with free space). */
@@ -54,6 +58,11 @@ export interface ContainerValue {
   clone(): ContainerValue;
   /** Redis's internal encoding name for OBJECT ENCODING ('listpack', 'intset', …), if it varies. */
   encoding?(): string;
+  /**
+   * Called by Database.set when the value is stored under a key (SET-like writes, RENAME, MOVE,
+   * COPY): a value with bookkeeping of its own (a hash with field TTLs) registers it there.
+   */
+  storedAt?(db: Database, key: string): void;
 }
 
 export type Value = StringValue | ContainerValue;
