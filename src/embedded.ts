@@ -1,3 +1,4 @@
+import { type Blocking, blockingOf } from './commands/blocking.js';
 import { Client } from './commands/client.js';
 import { execute } from './commands/dispatch.js';
 import { ErrorReply, type ReplyValue, ValueReply } from './commands/reply.js';
@@ -13,9 +14,11 @@ export type Arg = string | number | Buffer;
  */
 export class EmbeddedClient {
   private readonly sink = new ValueReply();
+  private readonly blocking: Blocking;
   readonly client: Client;
 
   constructor(readonly context: ServerContext) {
+    this.blocking = blockingOf(context);
     this.client = new Client(context, this.sink);
     this.client.protocol = 3;
     context.clients.set(this.client.id, this.client);
@@ -28,6 +31,8 @@ export class EmbeddedClient {
   call(...args: Arg[]): ReplyValue {
     const argv = args.map((a) => (typeof a === 'string' ? a : typeof a === 'number' ? String(a) : a.toString('latin1')));
     execute(this.client, argv);
+    // As after a TCP client's command: clients blocked on keys this call fed are served now.
+    this.blocking.afterCommand();
     const values = this.sink.values;
     const v = values.length === 1 ? values[0] : values.splice(0);
     values.length = 0;

@@ -342,3 +342,36 @@ describe('blocking commands on the embedded engine', () => {
     assert.deepEqual(e.call('BRPOP', 'q', '0'), ['q', 'a']);
   });
 });
+
+describe('embedded calls wake clients blocked over TCP', () => {
+  it('an embedded RPUSH, ZADD or LMOVE serves a blocked TCP client at once', async () => {
+    const { startServer } = await import('../src/server/server.js');
+    const { EmbeddedClient } = await import('../src/embedded.js');
+    const server = await startServer({ port: 0 });
+    const s = new Scenario(server.context.tcpPort);
+    try {
+      const e = new EmbeddedClient(server.context);
+      const tcp = await s.client();
+      const waiter = await s.client();
+      const list = s.start(waiter, 'BLPOP', 'q', '0');
+      await s.waitBlocked(1);
+      assert.equal(e.call('RPUSH', 'q', 'a', 'b'), 2);
+      await list();
+      const zset = s.start(waiter, 'BZPOPMIN', 'z', '0');
+      await s.waitBlocked(1);
+      e.call('ZADD', 'z', '1', 'm');
+      await zset();
+      // The element BLPOP left behind moves to where a second waiter waits.
+      const moved = s.start(waiter, 'BLPOP', 'd', '0');
+      await s.waitBlocked(1);
+      e.call('LMOVE', 'q', 'd', 'LEFT', 'LEFT');
+      await moved();
+      assert.deepEqual(s.log, ['*2\r\n$1\r\nq\r\n$1\r\na\r\n', '*3\r\n$1\r\nz\r\n$1\r\nm\r\n$1\r\n1\r\n', '*2\r\n$1\r\nd\r\n$1\r\nb\r\n']);
+      assert.equal((await tcp.send('EXISTS', 'q', 'd', 'z')).raw.toString(), ':0\r\n');
+      e.close();
+    } finally {
+      s.close();
+      await server.close();
+    }
+  });
+});
