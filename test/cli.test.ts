@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { configFromArgv } from '../src/config/args.js';
 import { Config } from '../src/config/config.js';
 import { RawClient } from './support/raw-client.js';
-import { freePort } from './support/servers.js';
+import { freePort, startStickynoteProcess } from './support/servers.js';
 import { BIN, canConnect, run, runBin, spawnBin, spawnBinOnFreePort, waitUntil, type RunResult } from './support/process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -169,8 +169,7 @@ describe('stickynote-server: argv and config file parsing (in-process)', () => {
 
 describe('stickynote-server: running', () => {
   it('--port N --bind 127.0.0.1 --requirepass x: NOAUTH until AUTH', async () => {
-    // startStickynoteProcess's readiness PING would wait for +PONG, which NOAUTH never gives.
-    const s = await spawnBinOnFreePort((port) => ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', 'x']);
+    const s = await startStickynoteProcess(['--bind', '127.0.0.1', '--requirepass', 'x']);
     try {
       const c = await RawClient.connect(s.port);
       assert.equal((await c.send('GET', 'k')).raw.toString(), '-NOAUTH Authentication required.\r\n');

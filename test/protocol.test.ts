@@ -317,15 +317,7 @@ describe('protocol: RESP2 and RESP3 per connection', () => {
 });
 
 describe('protocol: requirepass limits lengths before AUTH', () => {
-  const s = serverPair();
-  before(async () => {
-    // Set after start: the harness waits for a PING reply, which requirepass would refuse.
-    for (const port of [s.redis.port, s.ours.port]) {
-      const c = await RawClient.connect(port);
-      assert.equal((await c.send('CONFIG', 'SET', 'requirepass', 'secret')).raw.toString(), '+OK\r\n');
-      c.close();
-    }
-  });
+  const s = serverPair(['--requirepass', 'secret']);
 
   it('unauthenticated multibulk and bulk lengths', async () => {
     await sameAsRedis(s, [

@@ -56,49 +56,59 @@ function stopProcess(proc: ChildProcess): Promise<void> {
 }
 
 /**
+ * Spawns a server on a free loopback port and waits until it answers PING (NOAUTH counts: a
+ * server with --requirepass is up too). Retries on another port if the first was taken meanwhile.
+ */
+async function spawnOnFreePort(spawnAt: (port: number) => ChildProcess): Promise<{ port: number; proc: ChildProcess }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const proc = spawnAt(port);
+    try {
+      await waitForPing(port, proc);
+      return { port, proc };
+    } catch (e) {
+      await stopProcess(proc);
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+/** The value following `flag` in redis-server style arguments, if any. */
+function flagValue(args: string[], flag: string): string | undefined {
+  const i = args.lastIndexOf(flag);
+  return i === -1 ? undefined : args[i + 1];
+}
+
+/**
  * Starts Debian's redis-server (the oracle) on a free loopback port with persistence off.
  * Extra `args` are passed as redis-server flags, e.g. ['--requirepass', 'secret'].
  */
 export async function startRedis(args: string[] = []): Promise<RunningServer> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const proc = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    proc.stderr?.resume();
-    try {
-      await waitForPing(port, proc);
-    } catch (e) {
-      await stopProcess(proc);
-      if (attempt < 3) continue;
-      throw e;
-    }
-    const c = await RawClient.connect(port);
-    const info = await c.send('INFO', 'server');
-    c.close();
-    const version = /redis_version:(\S+)/.exec(String((info.reply as { v: string }).v))?.[1] ?? 'unknown';
-    return { port, version, pid: proc.pid, stop: () => stopProcess(proc) };
-  }
+  const { port, proc } = await spawnOnFreePort((port) => {
+    const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    p.stderr?.resume();
+    return p;
+  });
+  const c = await RawClient.connect(port);
+  const password = flagValue(args, '--requirepass');
+  if (password !== undefined) await c.send('AUTH', password);
+  const info = await c.send('INFO', 'server');
+  c.close();
+  const version = /redis_version:(\S+)/.exec(String((info.reply as { v: string }).v))?.[1] ?? 'unknown';
+  return { port, version, pid: proc.pid, stop: () => stopProcess(proc) };
 }
 
 const BIN = fileURLToPath(new URL('../../src/bin/stickynote-server.js', import.meta.url));
 
 /** Starts stickynote-server as a child process (the real binary) on a free loopback port. */
 export async function startStickynoteProcess(args: string[] = []): Promise<RunningServer & { proc: ChildProcess }> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const proc = spawn(process.execPath, [BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.resume();
-    proc.stderr?.resume();
-    try {
-      await waitForPing(port, proc);
-    } catch (e) {
-      await stopProcess(proc);
-      if (attempt < 3) continue;
-      throw e;
-    }
-    return { port, version: 'stickynote', pid: proc.pid, proc, stop: () => stopProcess(proc) };
-  }
+  const { port, proc } = await spawnOnFreePort((port) => {
+    const p = spawn(process.execPath, [BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout?.resume();
+    p.stderr?.resume();
+    return p;
+  });
+  return { port, version: 'stickynote', pid: proc.pid, proc, stop: () => stopProcess(proc) };
 }
