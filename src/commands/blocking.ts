@@ -244,7 +244,7 @@ const LLONG_MAX = 2n ** 63n - 1n;
  * rounded up with ceill and converted to a long long (x87 turns anything out of range, infinities
  * included, into LLONG_MIN, hence "negative"). Returns milliseconds, 0 for "forever".
  */
-export function parseTimeout(arg: string): number {
+function parseTimeout(arg: string): number {
   const v = parseLongDouble(arg);
   if (v === null) throw new ReplyError('ERR timeout is not a float or out of range');
   const ms = v === 'inf' || v === '-inf' ? LLONG_MIN : toMillis(v);

@@ -73,7 +73,7 @@ function memoryState(server: ServerContext): MemoryState {
   return s;
 }
 
-/** Records the baseline memory of a freshly started server (call once at startup). */
+/** Records the baseline memory of a new server (used_memory_startup); ServerContext calls it. */
 export function recordStartupMemory(server: ServerContext): void {
   memoryState(server);
 }

@@ -26,7 +26,7 @@ export function parseEnd(arg: string): boolean {
 }
 
 /** Pushes `value` onto `key` in `db`, creating the list if needed (Redis's lmoveHandlePush). */
-export function pushTo(db: Database, key: string, list: List | undefined, value: string, front: boolean): void {
+function pushTo(db: Database, key: string, list: List | undefined, value: string, front: boolean): void {
   if (list === undefined) {
     list = new List();
     db.set(key, list);

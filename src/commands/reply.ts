@@ -43,12 +43,6 @@ export class ReplyError extends Error {
   }
 }
 
-/** Writes an array of bulk strings. */
-export function replyBulks(reply: ReplySink, items: readonly (string | Buffer | null)[]): void {
-  reply.array(items.length);
-  for (const s of items) reply.bulk(s);
-}
-
 /** A reply as the embedded API returns it. */
 export type ReplyValue =
   | string

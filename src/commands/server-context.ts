@@ -5,6 +5,7 @@ import type { Clock } from '../engine/clock.js';
 import type { Client } from './client.js';
 import { CommandTable } from './table.js';
 import { ALL_COMMANDS } from './index.js';
+import { recordStartupMemory } from './info.js';
 
 export interface ServerStats {
   totalCommandsProcessed: number;
@@ -55,6 +56,7 @@ export class ServerContext {
     this.keyspace = new Keyspace({ databases: this.config.typed.databases, clock: options.clock });
     this.keyspace.addExpiryHook(hashFieldExpiry);
     this.commands = new CommandTable(ALL_COMMANDS);
+    recordStartupMemory(this);
   }
 
   /**

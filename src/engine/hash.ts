@@ -9,8 +9,6 @@ export interface HashLimits {
   maxValue: number;
 }
 
-export const DEFAULT_HASH_LIMITS: HashLimits = { maxEntries: 512, maxValue: 64 };
-
 /**
  * A hash value. Small hashes keep their fields in an insertion-ordered Map, which behaves like
  * Redis's listpack encoding (HGETALL in insertion order, an update keeps the field's place, a

@@ -1,8 +1,6 @@
 import type { ContainerValue } from './values.js';
 import { SlotMap } from './slot-map.js';
 
-export const DEFAULT_MAX_INTSET_ENTRIES = 512;
-
 /**
  * A set value. Like Redis 7.0, a set whose members are all integers (in string2ll's canonical
  * form) and no more than set-max-intset-entries is an "intset": here a numerically sorted array

@@ -72,7 +72,6 @@ export function lexRangeEmpty(r: LexRange): boolean {
  * member slot, padding, then a (forward, span) pair per level. A node id is its block's offset,
  * always even so the score is 8-byte aligned.
  */
-const SCORE = 0;
 const BACKWARD = 2;
 const LEVEL = 3;
 const MEMBER = 4;

@@ -80,11 +80,6 @@ export function stringOf(v: StringValue): string {
   return typeof v === 'string' ? v : v.toString();
 }
 
-/** Length in bytes of a string value. */
-export function stringLength(v: StringValue): number {
-  return v.length;
-}
-
 export function cloneValue(v: Value): Value {
   if (typeof v === 'string') return v;
   if (v instanceof RawString) {
