@@ -48,6 +48,7 @@ const hashCommands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(key, elem, elem).map(([k, f, v]) => ['HSETNX', k, f, v]),
   fc.tuple(key, elems).map(([k, fs]) => ['HMGET', k, ...fs]),
   key.map((k) => ['HLEN', k]),
+  fc.tuple(fc.constantFrom('HSTRLEN', 'HEXISTS'), key, elem).map(([c, k, f]) => [c, k, f]),
   fc.tuple(fc.constantFrom('HGETALL', 'HKEYS', 'HVALS'), key).map(([c, k]) => [c, k]),
 ];
 
@@ -60,6 +61,9 @@ const listCommands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(key, num, elem).map(([k, n, e]) => ['LREM', k, n, e]),
   fc.tuple(key, key).map(([s, d]) => ['LMOVE', s, d, 'LEFT', 'RIGHT']),
   key.map((k) => ['LLEN', k]),
+  fc.tuple(key, index).map(([k, i]) => ['LINDEX', k, i]),
+  fc.tuple(key, elem).map(([k, e]) => ['LPOS', k, e, 'COUNT', '0']),
+  fc.tuple(key, index, index).map(([k, i, j]) => ['LTRIM', k, i, j]),
 ];
 
 const setCommands: fc.Arbitrary<Cmd>[] = [
@@ -68,6 +72,9 @@ const setCommands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(key, elem).map(([k, e]) => ['SISMEMBER', k, e]),
   fc.tuple(key, key, elem).map(([s, d, e]) => ['SMOVE', s, d, e]),
   key.map((k) => ['SCARD', k]),
+  fc.tuple(key, elems).map(([k, es]) => ['SMISMEMBER', k, ...es]),
+  // Random picks: only the reply's shape and size are comparable.
+  fc.tuple(fc.constantFrom('SRANDMEMBER', 'HRANDFIELD', 'ZRANDMEMBER'), key, num).map(([c, k, n]) => [c, k, n]),
   key.map((k) => ['SMEMBERS', k]),
   fc.tuple(fc.constantFrom('SINTER', 'SUNION', 'SDIFF'), key, key).map(([c, a, b]) => [c, a, b]),
   fc.tuple(fc.constantFrom('SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE'), key, key, key).map(([c, d, a, b]) => [c, d, a, b]),
@@ -85,6 +92,10 @@ const zsetCommands: fc.Arbitrary<Cmd>[] = [
   fc.tuple(fc.constantFrom('ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE'), key, key, key).map(([c, d, a, b]) => [c, d, '2', a, b]),
   fc.tuple(key, key).map(([d, s]) => ['ZRANGESTORE', d, s, '0', '-1']),
   key.map((k) => ['ZCARD', k]),
+  fc.tuple(key, elems).map(([k, ms]) => ['ZMSCORE', k, ...ms]),
+  fc.tuple(key, score, score).map(([k, a, b]) => ['ZCOUNT', k, a, b]),
+  fc.tuple(key, score, score).map(([k, a, b]) => ['ZRANGEBYSCORE', k, a, b, 'WITHSCORES']),
+  fc.tuple(key, score, score).map(([k, a, b]) => ['ZREMRANGEBYSCORE', k, a, b]),
 ];
 
 const genericCommands: fc.Arbitrary<Cmd>[] = [
@@ -142,6 +153,13 @@ async function step(t: Pair, cmd: Cmd): Promise<void> {
     await t.do('SELECT', '1');
     await t.do('MOVE', cmd[1], '0');
     await t.do('SELECT', '0');
+    return;
+  }
+  if (cmd[0].includes('RAND')) {
+    const [r, o] = await t.both(...cmd);
+    assert.equal(o.reply.t, r.reply.t, `reply type to ${cmd.join(' ')}`);
+    const size = (x: Reply) => ('v' in x && Array.isArray(x.v) ? x.v.length : x.t === 'error' ? String(x.v) : -1);
+    assert.equal(size(o.reply), size(r.reply), `reply to ${cmd.join(' ')}`);
     return;
   }
   if (await hashOrdered(t, cmd)) await t.unordered(...cmd);

@@ -8,7 +8,7 @@ import { Hash } from '../engine/hash.js';
 import { List } from '../engine/list.js';
 import { RedisSet } from '../engine/set.js';
 import { ZSet } from '../engine/zset.js';
-import { stringOf, type Value } from '../engine/values.js';
+import { isString, stringOf, type Value } from '../engine/values.js';
 
 /**
  * SORT and SORT_RO, as Redis 7.0's sort.c: parse the options, load the elements to sort, weigh
@@ -89,7 +89,7 @@ function lookupByPattern(c: Client, pattern: string, element: string): string | 
   const key = pattern.slice(0, star) + element + pattern.slice(star + 1, keyEnd);
   const v = c.db.read(key);
   if (v === undefined) return null;
-  if (field === null) return typeof v === 'string' || v.type === 'string' ? stringOf(v as string) : null;
+  if (field === null) return isString(v) ? stringOf(v) : null;
   return v instanceof Hash ? hashField(c, v, field) : null;
 }
 
