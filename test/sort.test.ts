@@ -51,9 +51,9 @@ describe('SORT / SORT_RO: differential against Redis 7.0', () => {
   it('scores that strtod rejects', async () => {
     const t = await servers.pair();
     await t.do('FLUSHALL');
-    await t.do('RPUSH', 'ok', 'inf', '-inf', '+inf', '-infinity', '0x1p3', '0x.8', ' 7', '\t8', '', '1e308', '.5', '5.', '1\0abc', '1.7976931348623157e308');
+    await t.do('RPUSH', 'ok', 'inf', '-inf', '+inf', '-infinity', '0x1p3', '0x.8', ' 7', '\t8', '', '1e308', '.5', '5.', '1\0abc', '1.7976931348623157e308', '0x1p-1074', '0x0p5', '0e9');
     await t.do('SORT', 'ok');
-    for (const bad of ['nan', '5 ', '1e', '1e+', '.', '-', '0x', '1e400', '1.7976931348623159e308', '1e-310', '1e-400', '  ', 'abc', 'infinit', '1,5']) {
+    for (const bad of ['nan', '5 ', '1e', '1e+', '.', '-', '0x', '1e400', '1.7976931348623159e308', '1e-310', '1e-400', '0x1p-1080', '  ', 'abc', 'infinit', '1,5']) {
       await t.do('DEL', 'bad');
       await t.do('RPUSH', 'bad', '1', bad);
       await t.error('SORT', 'bad');

@@ -116,13 +116,15 @@ function sortScore(s: string): number | null {
   const v = parseDouble(str.slice(i));
   if (v === null) return null;
   if (v === Infinity || v === -Infinity) return /inf/i.test(str) ? v : null;
-  // Underflow to zero or a subnormal sets ERANGE in glibc.
-  if (v === 0 ? /[1-9]/.test(mantissa(str)) : Math.abs(v) < 2.2250738585072014e-308) return null;
+  // Underflow to zero or a subnormal sets ERANGE in glibc; a hex subnormal is taken as exact
+  // (glibc only complains when it had to round).
+  const hex = /^\s*[+-]?0x/i.test(str);
+  if (v === 0 ? /[1-9a-f]/i.test(mantissa(str, hex)) : !hex && Math.abs(v) < 2.2250738585072014e-308) return null;
   return v;
 }
 
-function mantissa(s: string): string {
-  return /^\s*[+-]?0x/i.test(s) ? s.replace(/^\s*[+-]?0x/i, '').replace(/p.*$/i, '') : s.replace(/e.*$/i, '');
+function mantissa(s: string, hex: boolean): string {
+  return hex ? s.replace(/^\s*[+-]?0x/i, '').replace(/p.*$/i, '') : s.replace(/e.*$/i, '');
 }
 
 function isSpace(ch: number): boolean {
