@@ -6,7 +6,7 @@ import type { Keyspace } from './keyspace.js';
  * its own hash index.
  *
  * Each live key owns a slot number; per-slot facts live in flat arrays: key and value side by side
- * in `entries` (one cache line for both), last-access clock (Uint32Array, seconds) and expiry time
+ * in `chunks` (one cache line for both), last-access clock (Uint32Array, seconds) and expiry time
  * (Float64Array, 0 = none). Slots never move while their key lives, which is what gives SCAN its
  * guarantee (the cursor is a slot number, so a key present for the whole iteration is returned
  * exactly once), and what lets active expiry, RANDOMKEY and eviction sample keys at random in O(1).
@@ -26,8 +26,11 @@ export class Database {
   private table = new Int32Array(2 * MIN_BUCKETS);
   private mask = MIN_BUCKETS - 1;
   private count = 0;
-  /** Key of slot s at 2s, its value at 2s + 1; both undefined while the slot is free. */
-  private entries: (string | Value | undefined)[] = [];
+  /**
+   * Keys and values by slot, in fixed-size chunks (key of slot s at 2i of chunk s / CHUNK, value at
+   * 2i + 1, i = s % CHUNK), so growing never copies, nor leaves a large array behind as garbage.
+   */
+  private chunks: Chunk[] = [];
   private accessAt = new Uint32Array(INITIAL_SLOTS);
   /** Expiry per slot (ms, 0 = none); empty until the first TTL is set. */
   private expireAt = NO_EXPIRES;
@@ -72,7 +75,7 @@ export class Database {
       this.expireSlot(slot);
       return undefined;
     }
-    return this.entries[2 * slot + 1] as Value;
+    return this.valueAt(slot);
   }
 
   /** Lookup for a reading command: counts a keyspace hit or miss and updates the access clock. */
@@ -83,7 +86,7 @@ export class Database {
       if (this.volatileCount === 0 || !this.expired(slot)) {
         ks.stats.keyspaceHits++;
         if (!ks.noTouch) this.accessAt[slot] = ks.lruClock;
-        return this.entries[2 * slot + 1] as Value;
+        return this.valueAt(slot);
       }
       this.expireSlot(slot);
     }
@@ -100,7 +103,7 @@ export class Database {
       return undefined;
     }
     this.accessAt[slot] = this.keyspace.lruClock;
-    return this.entries[2 * slot + 1] as Value;
+    return this.valueAt(slot);
   }
 
   has(key: string): boolean {
@@ -119,11 +122,11 @@ export class Database {
     if (slot === -1) {
       slot = this.allocSlot();
       this.insert(hash, slot);
-      this.entries[2 * slot] = key;
+      this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK)] = key;
     } else if (!keepTtl && this.volatileCount !== 0 && this.expireAt[slot] !== 0) {
       this.clearExpire(slot);
     }
-    this.entries[2 * slot + 1] = value;
+    this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK) + 1] = value;
     this.accessAt[slot] = this.keyspace.lruClock;
     if (typeof value !== 'string' && value.type !== 'string') value.storedAt?.(this, key);
     this.keyspace.keyModified(this, key);
@@ -149,7 +152,7 @@ export class Database {
   modified(key: string): void {
     const slot = this.find(key, hashKey(key));
     if (slot !== -1) {
-      const v = this.entries[2 * slot + 1] as Value;
+      const v = this.valueAt(slot)!;
       if (typeof v !== 'string' && v.type !== 'string' && v.size === 0) this.freeSlot(slot, key);
     }
     this.keyspace.keyModified(this, key);
@@ -219,14 +222,14 @@ export class Database {
     let looked = 0;
     let slot = cursor;
     while (slot < this.highWater && seen < count && looked < maxSlots) {
-      const key = this.entries[2 * slot] as string | undefined;
+      const key = this.keyAt(slot);
       looked++;
       if (key !== undefined) {
         if (this.volatileCount !== 0 && this.expired(slot)) {
           this.expireSlot(slot);
         } else {
           seen++;
-          visit(key, this.entries[2 * slot + 1] as Value);
+          visit(key, this.valueAt(slot)!);
         }
       }
       slot++;
@@ -237,7 +240,7 @@ export class Database {
   /** All live keys (KEYS). Expired keys met on the way are reclaimed. */
   *keys(): IterableIterator<string> {
     for (let slot = 0; slot < this.highWater; slot++) {
-      const key = this.entries[2 * slot] as string | undefined;
+      const key = this.keyAt(slot);
       if (key === undefined) continue;
       if (this.volatileCount !== 0 && this.expired(slot)) {
         this.expireSlot(slot);
@@ -249,12 +252,11 @@ export class Database {
 
   /** A random live key, or undefined if the database is empty. */
   randomKey(): string | undefined {
-    const entries = this.entries;
     while (this.count > 0) {
       let slot = -1;
       for (let tries = 0; tries < 64; tries++) {
         const s = (Math.random() * this.highWater) | 0;
-        if (entries[2 * s] !== undefined) {
+        if (this.keyAt(s) !== undefined) {
           slot = s;
           break;
         }
@@ -264,7 +266,7 @@ export class Database {
         const start = (Math.random() * this.highWater) | 0;
         for (let i = 0; i < this.highWater; i++) {
           const s = (start + i) % this.highWater;
-          if (entries[2 * s] !== undefined) {
+          if (this.keyAt(s) !== undefined) {
             slot = s;
             break;
           }
@@ -274,7 +276,7 @@ export class Database {
         this.expireSlot(slot);
         continue;
       }
-      return entries[2 * slot] as string;
+      return this.keyAt(slot);
     }
     return undefined;
   }
@@ -292,8 +294,8 @@ export class Database {
     const keys: string[] = [];
     if (n > 0 && this.keyspace.hasKeyListeners) {
       for (let slot = 0; slot < this.highWater; slot++) {
-        const key = this.entries[2 * slot];
-        if (key !== undefined) keys.push(key as string);
+        const key = this.keyAt(slot);
+        if (key !== undefined) keys.push(key);
       }
     }
     this.reset();
@@ -303,7 +305,7 @@ export class Database {
 
   /** Exchanges all contents with another database (SWAPDB). */
   swapWith(other: Database): void {
-    const fields = ['table', 'mask', 'count', 'entries', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount'] as const;
+    const fields = ['table', 'mask', 'count', 'chunks', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount'] as const;
     for (const f of fields) {
       const tmp = this[f];
       (this as unknown as Record<string, unknown>)[f] = other[f];
@@ -315,7 +317,7 @@ export class Database {
     this.table = new Int32Array(2 * MIN_BUCKETS);
     this.mask = MIN_BUCKETS - 1;
     this.count = 0;
-    this.entries = [];
+    this.chunks = [];
     this.accessAt = new Uint32Array(INITIAL_SLOTS);
     this.expireAt = NO_EXPIRES;
     this.highWater = 0;
@@ -335,7 +337,7 @@ export class Database {
     for (;;) {
       const s = table[2 * b + 1];
       if (s === 0) return -1;
-      if (table[2 * b] === hash && this.entries[2 * (s - 1)] === key) return s - 1;
+      if (table[2 * b] === hash && this.keyAt(s - 1) === key) return s - 1;
       b = (b + 1) & mask;
     }
   }
@@ -358,7 +360,7 @@ export class Database {
     const mask = this.mask;
     const hash = hashKey(key);
     let b = hash & mask;
-    while (!(table[2 * b] === hash && this.entries[2 * (table[2 * b + 1] - 1)] === key)) b = (b + 1) & mask;
+    while (!(table[2 * b] === hash && this.keyAt(table[2 * b + 1] - 1) === key)) b = (b + 1) & mask;
     let hole = b;
     for (let j = (b + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
       const home = table[2 * j] & mask;
@@ -399,7 +401,16 @@ export class Database {
     if (free !== undefined) return free;
     const slot = this.highWater++;
     if (slot >= this.accessAt.length) this.growArrays();
+    if ((slot & CHUNK_MASK) === 0) this.chunks.push(new Array<string | Value | undefined>(2 * CHUNK).fill(undefined));
     return slot;
+  }
+
+  private keyAt(slot: number): string | undefined {
+    return this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK)] as string | undefined;
+  }
+
+  private valueAt(slot: number): Value | undefined {
+    return this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK) + 1] as Value | undefined;
   }
 
   private growArrays(): void {
@@ -427,15 +438,16 @@ export class Database {
 
   private freeSlot(slot: number, key: string): void {
     this.remove(key);
-    this.entries[2 * slot] = undefined;
-    this.entries[2 * slot + 1] = undefined;
+    const chunk = this.chunks[slot >>> CHUNK_BITS];
+    chunk[2 * (slot & CHUNK_MASK)] = undefined;
+    chunk[2 * (slot & CHUNK_MASK) + 1] = undefined;
     if (this.volatileCount !== 0 && this.expireAt[slot] !== 0) this.clearExpire(slot);
     this.freeSlots.push(slot);
   }
 
   /** Deletes a key whose TTL has passed: counts it and notifies listeners. */
   private expireSlot(slot: number): void {
-    const key = this.entries[2 * slot] as string;
+    const key = this.keyAt(slot)!;
     this.freeSlot(slot, key);
     this.keyspace.keyExpired(this, key);
   }
@@ -455,7 +467,13 @@ export class Database {
   }
 }
 
+type Chunk = (string | Value | undefined)[];
+
 const INITIAL_SLOTS = 64;
+/** Slots per chunk of `chunks` (16 KB each). */
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
 /** Smallest hash index; it grows at half full and shrinks below 1/8. */
 const MIN_BUCKETS = 64;
 const NO_EXPIRES = new Float64Array(0);
