@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, so its V8 flags apply before the heap grows.
+import './v8-flags.js';
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
