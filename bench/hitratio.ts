@@ -34,6 +34,8 @@ const MiB = 1 << 20;
 const RATE = 100_000;
 const BATCH = 100;
 const INT_VALUE_SIZE = 8;
+/** About what Redis 7 spends per small string key (dict entry, key sds, embstr value). */
+const INT_KEY_BYTES = 80;
 const ORM_PREFIX = Number(process.env.REDIS_PREFIX_ORM ?? 5_000_000);
 
 interface SizeSpec {
@@ -242,7 +244,9 @@ class RedisReplay {
       else hi = mid;
     }
     await this.ctl.send('FLUSHALL');
-    return { maxmemory: hi, perUnit: (hi - base) / capacity };
+    // Marginal cost per key (or byte); for small keys the bisection's figure includes fixed overhead.
+    const perUnit = (hi - base) / capacity;
+    return { maxmemory: hi, perUnit: this.weighted ? perUnit : Math.min(perUnit, INT_KEY_BYTES) };
   }
 
   /** Resident keys (or bytes) after filling an empty Redis past `maxmemory`. */
@@ -280,7 +284,10 @@ class RedisReplay {
       evicted = total;
       if (!evicting && resident <= capacity) continue;
       samples.push(resident);
-      limit = Math.round(limit + ((capacity - resident) * perUnit) / 2);
+      // Half the error, at most 5% of the capacity per step, so jumps in Redis's overhead (a dict
+      // table doubling) cannot swing the limit below what the keys need.
+      const step = Math.max(-0.05, Math.min(0.05, (capacity - resident) / capacity / 2));
+      limit = Math.round(limit + step * capacity * perUnit);
       await this.ctl.send('CONFIG', 'SET', 'maxmemory', String(limit));
     }
     const mean = samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : NaN;
