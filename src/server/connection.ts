@@ -17,14 +17,31 @@ export interface IoCounters {
 }
 
 /**
+ * Connections with replies waiting, written once per event-loop turn after every read of that turn
+ * was processed, as Redis writes replies in beforeSleep rather than after each read: under load, the
+ * clients are then woken once per turn with all their replies instead of once per read.
+ */
+let pendingFlush: Connection[] = [];
+let flushScheduled = false;
+
+function flushPending(): void {
+  const list = pendingFlush;
+  pendingFlush = [];
+  flushScheduled = false;
+  for (const c of list) c.flush();
+}
+
+/**
  * One TCP client: socket → parser → dispatch → writer → socket. Every command parsed from one
- * read runs synchronously, and all their replies leave in a single socket write.
+ * read runs synchronously, and all their replies leave in a single socket write at the end of
+ * the event-loop turn.
  */
 export class Connection {
   readonly client: Client;
   private readonly parser: RespParser;
   private readonly writer = new RespWriter();
   private closed = false;
+  private flushQueued = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -91,11 +108,18 @@ export class Connection {
       this.parser.stop();
       this.client.closeAfterReply = true;
     }
-    this.flush();
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    pendingFlush.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushPending);
+    }
   }
 
   /** Writes everything the writer holds in one socket write; closes if the client must go. */
   flush(): void {
+    this.flushQueued = false;
     if (this.closed) return;
     const out = this.writer.take();
     const socket = this.socket;
