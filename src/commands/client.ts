@@ -43,6 +43,12 @@ export class Client {
   fd = -1;
   /** Set by the connection so CLIENT KILL / SHUTDOWN can close it. */
   kill: () => void = () => {};
+  /**
+   * Set by the connection: hands out-of-band output another client's command wrote into this
+   * client's reply sink (Pub/Sub messages, invalidations) to the socket at the end of the turn.
+   * Null for embedded clients, which cannot receive anything between calls.
+   */
+  deliver: (() => void) | null = null;
   /** Bytes waiting in the output buffer (for CLIENT LIST omem). */
   outputBytes: () => number = () => 0;
   /** Bytes waiting in the query buffer (for CLIENT LIST qbuf). */

@@ -22,6 +22,11 @@ export function execute(client: Client, args: string[]): void {
     reject(client, cmd, ERR.noAuth);
     return;
   }
+  // A RESP2 client in subscribed mode can only read Pub/Sub messages, so only these may run.
+  if (client.protocol === 2 && client.subscriptions + client.patternSubscriptions + client.shardSubscriptions !== 0 && !SUBSCRIBED_MODE_OK.has(cmd.fullname)) {
+    reject(client, cmd, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    return;
+  }
 
   ks.noTouch = client.noTouch;
   const start = performance.now();
@@ -46,6 +51,8 @@ export function execute(client: Client, args: string[]): void {
   cmd.calls++;
   server.stats.totalCommandsProcessed++;
 }
+
+const SUBSCRIBED_MODE_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 
 function reject(client: Client, cmd: Command | null, message: string): void {
   client.reply.error(sanitizeError(message));

@@ -10,6 +10,26 @@ import { RespWriter } from './resp-writer.js';
 /** Stop reading from a client whose unread replies exceed this, until its socket drains. */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
 
+interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+/** client-output-buffer-limit parsed per class (normal, replica, pubsub), cached per config value. */
+let limitsText = '';
+let limits: OutputLimit[] = [];
+
+function outputLimits(server: ServerContext): OutputLimit[] {
+  const text = server.config.get('client-output-buffer-limit') ?? '';
+  if (text !== limitsText) {
+    const w = text.split(' ');
+    limits = [0, 1, 2].map((i) => ({ hard: Number(w[i * 4 + 1]), soft: Number(w[i * 4 + 2]), softSeconds: Number(w[i * 4 + 3]) }));
+    limitsText = text;
+  }
+  return limits;
+}
+
 /** Socket reads and writes, Redis's total_reads_processed / total_writes_processed. */
 export interface IoCounters {
   reads: number;
@@ -42,6 +62,8 @@ export class Connection {
   private readonly writer = new RespWriter();
   private closed = false;
   private flushQueued = false;
+  /** When the output first went over the soft client-output-buffer-limit (0: it is under). */
+  private softLimitSince = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -57,6 +79,7 @@ export class Connection {
     c.laddr = `${socket.localAddress}:${socket.localPort}`;
     c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     c.kill = () => this.close();
+    c.deliver = () => this.deliver();
     c.outputBytes = () => this.writer.size + socket.writableLength;
     c.queryBytes = () => this.parser.pendingBytes;
     const blocking = blockingOf(server);
@@ -108,6 +131,11 @@ export class Connection {
       this.parser.stop();
       this.client.closeAfterReply = true;
     }
+    this.queueFlush();
+  }
+
+  /** Writes this connection's output at the end of the current event-loop turn (once per turn). */
+  private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
     pendingFlush.push(this);
@@ -115,6 +143,48 @@ export class Connection {
       flushScheduled = true;
       setImmediate(flushPending);
     }
+  }
+
+  /**
+   * Another client's command wrote into this client's output (a Pub/Sub message, an invalidation):
+   * send it with this turn's writes, unless the output now exceeds client-output-buffer-limit.
+   */
+  private deliver(): void {
+    if (this.closed) return;
+    if (this.overOutputLimit()) {
+      // As in Redis, the client goes without its pending output. Safe inside PUBLISH's loop over
+      // subscribers: removing from a Set being iterated is allowed.
+      this.close();
+      return;
+    }
+    this.queueFlush();
+  }
+
+  /** Redis's checkClientOutputBufferLimits for the client's class (normal or pubsub). */
+  private overOutputLimit(): boolean {
+    const c = this.client;
+    const pubsub = c.subscriptions + c.patternSubscriptions + c.shardSubscriptions > 0;
+    const limit = outputLimits(this.server)[pubsub ? 2 : 0];
+    if (limit.hard === 0 && limit.soft === 0) return false;
+    const used = this.writer.size + this.socket.writableLength;
+    if (limit.hard !== 0 && used >= limit.hard) return true;
+    if (limit.soft === 0 || used < limit.soft) {
+      this.softLimitSince = 0;
+      return false;
+    }
+    const now = Date.now();
+    if (this.softLimitSince === 0) {
+      this.softLimitSince = now;
+      return false;
+    }
+    return now - this.softLimitSince > limit.softSeconds * 1000;
+  }
+
+  /** Frees what the client holds in command groups (subscriptions, tracking, MULTI state). */
+  private release(): void {
+    for (const hook of this.server.clientResetHooks) hook(this.client);
+    this.server.clients.delete(this.client.id);
+    this.onClose(this);
   }
 
   /** Writes everything the writer holds in one socket write; closes if the client must go. */
@@ -143,18 +213,16 @@ export class Connection {
       this.parser.stop();
       // Send what is pending, then close the descriptor, as Redis does for CLIENT_CLOSE_AFTER_REPLY.
       socket.end(() => socket.destroy());
-      this.server.clients.delete(this.client.id);
-      this.onClose(this);
+      this.release();
     }
   }
 
   close(): void {
+    this.parser.stop();
+    this.socket.destroy();
     if (this.closed) return;
     this.closed = true;
     blockingOf(this.server).detach(this.client);
-    this.parser.stop();
-    this.socket.destroy();
-    this.server.clients.delete(this.client.id);
-    this.onClose(this);
+    this.release();
   }
 }
