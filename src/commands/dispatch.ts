@@ -2,6 +2,7 @@ import type { Client } from './client.js';
 import { ERR, sanitizeError } from './errors.js';
 import { ReplyError } from './reply.js';
 import type { Command } from './table.js';
+import { flagTransaction, queueCommand } from './transactions.js';
 
 /**
  * The one path every command takes, as Redis's processCommand(): look the command up, check
@@ -9,9 +10,7 @@ import type { Command } from './table.js';
  * and nowhere else.
  */
 export function execute(client: Client, args: string[]): void {
-  const server = client.server;
-  const ks = server.keyspace;
-  ks.tick();
+  client.server.keyspace.tick();
   client.lastInteraction = Date.now();
 
   const cmd = lookupCommand(client, args);
@@ -22,12 +21,30 @@ export function execute(client: Client, args: string[]): void {
     reject(client, cmd, ERR.noAuth);
     return;
   }
+  if (client.multiQueued !== -1 && cmd.noMulti) {
+    reject(client, cmd, 'ERR Command not allowed inside a transaction');
+    return;
+  }
   // A RESP2 client in subscribed mode can only read Pub/Sub messages, so only these may run.
   if (client.protocol === 2 && client.subscriptions + client.patternSubscriptions + client.shardSubscriptions !== 0 && !SUBSCRIBED_MODE_OK.has(cmd.fullname)) {
     reject(client, cmd, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
     return;
   }
 
+  if (client.multiQueued !== -1 && !RUN_INSIDE_MULTI.has(cmd.fullname)) {
+    queueCommand(client, cmd, args);
+    return;
+  }
+  call(client, cmd, args);
+}
+
+/**
+ * Runs a command whose checks passed and counts it (Redis's call()): top-level commands and each
+ * command EXEC runs. Errors the handler throws become error replies.
+ */
+export function call(client: Client, cmd: Command, args: string[]): void {
+  const server = client.server;
+  const ks = server.keyspace;
   ks.noTouch = client.noTouch;
   const start = performance.now();
   try {
@@ -54,7 +71,12 @@ export function execute(client: Client, args: string[]): void {
 
 const SUBSCRIBED_MODE_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 
+/** Commands that run at once inside MULTI instead of being queued (processCommand's list). */
+const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
 function reject(client: Client, cmd: Command | null, message: string): void {
+  // Any command refused while queuing makes EXEC fail with EXECABORT (Redis's flagTransaction).
+  if (client.multiQueued !== -1) flagTransaction(client);
   client.reply.error(sanitizeError(message));
   client.server.stats.totalErrorReplies++;
   if (cmd) cmd.rejectedCalls++;

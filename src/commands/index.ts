@@ -9,6 +9,7 @@ import { blockingCommands } from './blocking.js';
 import { setCommands } from './sets.js';
 import { zsetCommands } from './zsets.js';
 import { sortCommands } from './sort.js';
+import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 
 /** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
@@ -23,5 +24,6 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...setCommands,
   ...zsetCommands,
   ...sortCommands,
+  ...transactionCommands,
   ...pubsubCommands,
 ];

@@ -110,6 +110,18 @@ export class Database {
     return this.peek(key) !== undefined;
   }
 
+  /** Whether `key` is stored, even with a TTL that has passed; never expires it (WATCH's checks). */
+  holds(key: string): boolean {
+    return this.find(key, hashKey(key)) !== -1;
+  }
+
+  /** Whether `key` is stored with a TTL that has passed (Redis's keyIsExpired); never expires it. */
+  isExpired(key: string): boolean {
+    if (this.volatileCount === 0) return false;
+    const slot = this.find(key, hashKey(key));
+    return slot !== -1 && this.expired(slot);
+  }
+
   // ---- writes ------------------------------------------------------------------------------
 
   /**

@@ -20,6 +20,8 @@ export interface KeyListener {
   keyExpired?(db: Database, key: string): void;
   /** A whole database changed at once (FLUSHDB/FLUSHALL/SWAPDB). */
   databaseChanged?(db: Database): void;
+  /** SWAPDB exchanged the contents of `a` and `b` (called before databaseChanged of each). */
+  databasesSwapped?(a: Database, b: Database): void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class Keyspace {
   swap(a: number, b: number): void {
     this.dbs[a].swapWith(this.dbs[b]);
     for (const hook of this.expiryHooks) hook.databasesSwapped?.(this.dbs[a], this.dbs[b]);
+    for (const l of this.listeners) l.databasesSwapped?.(this.dbs[a], this.dbs[b]);
     this.databaseChanged(this.dbs[a]);
     this.databaseChanged(this.dbs[b]);
   }
