@@ -4,7 +4,8 @@ import type { ServerContext } from './server-context.js';
 import { ERR, sanitizeError } from './errors.js';
 import { ReplyError } from './reply.js';
 import { isKeyword, parseInt64 } from './args.js';
-import { moveElement, parseEnd, popRangeWithKey, writeList } from './lists.js';
+import { moveElement, notifyPopped, parseEnd, popRangeWithKey, writeList } from './lists.js';
+import { NOTIFY, notifyIn } from './notifications.js';
 import { mpopKeys, parseMinMax, parseMpop } from './numkeys.js';
 import type { Database } from '../engine/database.js';
 import type { KeyListener } from '../engine/keyspace.js';
@@ -298,6 +299,7 @@ function replyPopped(c: Client, db: Database, key: string, list: List, front: bo
   c.reply.bulk(key);
   c.reply.bulk(value);
   db.modified(key);
+  notifyPopped(c, db, key, list, front);
 }
 
 function blockOrNull(c: Client, keys: readonly string[], type: WaitType, timeout: number, serve: Serve): void {
@@ -367,6 +369,13 @@ function replyZPopped(c: Client, db: Database, key: string, z: ZSet, max: boolea
   c.reply.bulk(member);
   c.reply.double(formatDouble(score));
   db.modified(key);
+  notifyZPopped(c, db, key, z, max);
+}
+
+/** ZPOPMIN/ZPOPMAX's event, and `del` if the sorted set emptied. */
+function notifyZPopped(c: Client, db: Database, key: string, z: ZSet, max: boolean): void {
+  notifyIn(c, db, NOTIFY.zset, max ? 'zpopmax' : 'zpopmin', key);
+  if (z.size === 0) notifyIn(c, db, NOTIFY.generic, 'del', key);
 }
 
 /** BZMPOP's reply: [key, [[member, score], …]]. */
@@ -383,6 +392,7 @@ function replyZPoppedRange(c: Client, db: Database, key: string, z: ZSet, max: b
     r.double(formatDouble(score));
   }
   db.modified(key);
+  notifyZPopped(c, db, key, z, max);
 }
 
 function bzpop(max: boolean) {

@@ -5,6 +5,7 @@ import { ReplyError } from './reply.js';
 import { INT64_MAX, INT64_MIN, integerArg, isKeyword, parseInt64, parseLong } from './args.js';
 import { parseScanCursor, scanContainer } from './scan.js';
 import { readTyped, writeTyped } from './lookup.js';
+import { NOTIFY, notify } from './notifications.js';
 import { parseRandomCount, pickRandom, randomReplyLength, type RandomSource } from './random.js';
 import { Hash, trackFieldExpiry, type HashLimits } from '../engine/hash.js';
 import { addLongDouble, formatLongDouble, parseLongDouble, type LongDouble } from '../engine/long-double.js';
@@ -66,6 +67,7 @@ function hset(c: Client, args: string[]): void {
   let created = 0;
   for (let i = 2; i < args.length; i += 2) if (h.set(args[i], args[i + 1], lim)) created++;
   c.db.modified(key);
+  notify(c, NOTIFY.hash, 'hset', key);
   // HSET replies with the number of new fields, HMSET (the same handler in Redis) with OK.
   if (args[0].length === 4) c.reply.integer(created);
   else c.reply.status('OK');
@@ -83,6 +85,7 @@ function hsetnx(c: Client, args: string[]): void {
   h.tryConversion(args, 2, lim);
   h.set(args[2], args[3], lim);
   c.db.modified(key);
+  notify(c, NOTIFY.hash, 'hset', key);
   c.reply.integer(1);
 }
 
@@ -111,7 +114,11 @@ function hdel(c: Client, args: string[]): void {
       if (h.size === 0) break;
     }
   }
-  if (deleted > 0) c.db.modified(key);
+  if (deleted > 0) {
+    c.db.modified(key);
+    notify(c, NOTIFY.hash, 'hdel', key);
+    if (h.size === 0) notify(c, NOTIFY.generic, 'del', key);
+  }
   c.reply.integer(deleted);
 }
 
@@ -172,6 +179,7 @@ function hincrby(c: Client, args: string[]): void {
   if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
   h.setKeepTtl(args[2], sum.toString(), hashLimits(c));
   c.db.modified(key);
+  notify(c, NOTIFY.hash, 'hincrby', key);
   c.reply.integer(sum);
 }
 
@@ -194,6 +202,7 @@ function hincrbyfloat(c: Client, args: string[]): void {
   const text = formatLongDouble(sum);
   h.setKeepTtl(args[2], text, hashLimits(c));
   c.db.modified(key);
+  notify(c, NOTIFY.hash, 'hincrbyfloat', key);
   c.reply.bulk(text);
 }
 const ZERO: LongDouble = { neg: false, m: 0n, e: 0 };

@@ -7,6 +7,7 @@ import { parseScanCursor, parseScanOptions, replyScan } from './scan.js';
 import type { Database } from '../engine/database.js';
 import { stringMatch } from '../engine/glob.js';
 import { cloneValue, RawString, typeOf, type Value } from '../engine/values.js';
+import { NOTIFY, notify, notifyIn } from './notifications.js';
 
 /**
  * Generic keyspace commands (Redis's db.c, expire.c and object.c): existence, type, iteration,
@@ -94,7 +95,11 @@ function isLfuPolicy(c: Client): boolean {
 
 function del(c: Client, args: string[]): void {
   let n = 0;
-  for (let i = 1; i < args.length; i++) if (c.db.delete(args[i])) n++;
+  for (let i = 1; i < args.length; i++) {
+    if (!c.db.delete(args[i])) continue;
+    notify(c, NOTIFY.generic, 'del', args[i]);
+    n++;
+  }
   c.reply.integer(n);
 }
 
@@ -149,6 +154,8 @@ function rename(c: Client, args: string[], nx: boolean): void {
   db.set(dst, value);
   if (expire !== -1) db.setExpire(dst, expire);
   db.delete(src);
+  notify(c, NOTIFY.generic, 'rename_from', src);
+  notify(c, NOTIFY.generic, 'rename_to', dst);
   if (nx) c.reply.integer(1);
   else c.reply.status('OK');
 }
@@ -181,6 +188,7 @@ function copy(c: Client, args: string[]): void {
   }
   dst.set(newKey, cloneValue(value));
   if (expire !== -1) dst.setExpire(newKey, expire);
+  notifyIn(c, dst, NOTIFY.generic, 'copy_to', newKey);
   c.reply.integer(1);
 }
 
@@ -198,6 +206,8 @@ function move(c: Client, args: string[]): void {
   dst.set(key, value);
   if (expire !== -1) dst.setExpire(key, expire);
   src.delete(key);
+  notifyIn(c, src, NOTIFY.generic, 'move_from', key);
+  notifyIn(c, dst, NOTIFY.generic, 'move_to', key);
   c.reply.integer(1);
 }
 
@@ -303,8 +313,13 @@ function expireGeneric(c: Client, args: string[], command: string, unitMs: 1 | 1
     return;
   }
   // A time already past deletes the key (no expired-key event: it is a plain delete).
-  if (when <= now) db.delete(key);
-  else db.setExpire(key, when);
+  if (when <= now) {
+    db.delete(key);
+    notify(c, NOTIFY.generic, 'del', key);
+  } else {
+    db.setExpire(key, when);
+    notify(c, NOTIFY.generic, 'expire', key);
+  }
   c.reply.integer(1);
 }
 
@@ -438,7 +453,9 @@ export const keyCommands: CommandDef[] = [
   {
     name: 'persist',
     handler(c, args) {
-      c.reply.integer(c.db.write(args[1]) !== undefined && c.db.persist(args[1]) ? 1 : 0);
+      const done = c.db.write(args[1]) !== undefined && c.db.persist(args[1]);
+      if (done) notify(c, NOTIFY.generic, 'persist', args[1]);
+      c.reply.integer(done ? 1 : 0);
     },
   },
 ];

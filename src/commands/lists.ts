@@ -7,6 +7,7 @@ import { List } from '../engine/list.js';
 import { readTyped, writeTyped } from './lookup.js';
 import { mpopKeys, parseMpop } from './numkeys.js';
 import type { Database } from '../engine/database.js';
+import { NOTIFY, notify, notifyIn } from './notifications.js';
 
 // ---- lookups --------------------------------------------------------------------------------
 
@@ -47,6 +48,13 @@ export function popRangeWithKey(c: Client, db: Database, key: string, list: List
   r.array(n);
   for (let i = 0; i < n; i++) r.bulk(list.pop(front)!);
   db.modified(key);
+  notifyPopped(c, db, key, list, front);
+}
+
+/** The pop event of a list command, and `del` if the pop emptied (and so deleted) the list. */
+export function notifyPopped(c: Client, db: Database, key: string, list: List, front: boolean): void {
+  notifyIn(c, db, NOTIFY.list, front ? 'lpop' : 'rpop', key);
+  if (list.size === 0) notifyIn(c, db, NOTIFY.generic, 'del', key);
 }
 
 /**
@@ -57,6 +65,8 @@ export function moveElement(c: Client, db: Database, src: string, srcList: List,
   const value = srcList.pop(from)!;
   pushTo(db, dst, dstList, value, to);
   if (src !== dst) db.modified(src);
+  notifyIn(c, db, NOTIFY.list, to ? 'lpush' : 'rpush', dst);
+  notifyPopped(c, db, src, srcList, from);
   c.reply.bulk(value);
 }
 
@@ -75,6 +85,7 @@ function pushGeneric(c: Client, args: string[], front: boolean, onlyExisting: bo
   }
   for (let i = 2; i < args.length; i++) list.push(args[i], front);
   c.db.modified(key);
+  notify(c, NOTIFY.list, front ? 'lpush' : 'rpush', key);
   c.reply.integer(list.size);
 }
 
@@ -106,6 +117,7 @@ function popGeneric(c: Client, args: string[], front: boolean): void {
     if (n === 0) return;
   }
   c.db.modified(key);
+  notifyPopped(c, c.db, key, list, front);
 }
 
 function lmpop(c: Client, args: string[]): void {
@@ -242,6 +254,7 @@ function lset(c: Client, args: string[]): void {
   if (i < 0 || i >= list.size) throw new ReplyError(ERR.outOfRange);
   list.setAt(i, args[3]);
   c.db.modified(key);
+  notify(c, NOTIFY.list, 'lset', key);
   c.reply.status('OK');
 }
 
@@ -263,6 +276,7 @@ function linsert(c: Client, args: string[]): void {
   }
   list.insertAt(after ? i + 1 : i, args[4]);
   c.db.modified(key);
+  notify(c, NOTIFY.list, 'linsert', key);
   c.reply.integer(list.size);
 }
 
@@ -275,7 +289,11 @@ function lrem(c: Client, args: string[]): void {
     return;
   }
   const removed = list.remove(args[3], Math.abs(count), count < 0);
-  if (removed > 0) c.db.modified(key);
+  if (removed > 0) {
+    c.db.modified(key);
+    notify(c, NOTIFY.list, 'lrem', key);
+    if (list.size === 0) notify(c, NOTIFY.generic, 'del', key);
+  }
   c.reply.integer(removed);
 }
 
@@ -295,6 +313,8 @@ function ltrim(c: Client, args: string[]): void {
   if (start > end || start >= n) list.trim(1, 0);
   else list.trim(start, Math.min(end, n - 1));
   if (list.size !== n) c.db.modified(key);
+  notify(c, NOTIFY.list, 'ltrim', key);
+  if (list.size === 0) notify(c, NOTIFY.generic, 'del', key);
   c.reply.status('OK');
 }
 

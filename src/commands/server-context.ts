@@ -6,6 +6,7 @@ import type { Client } from './client.js';
 import { CommandTable } from './table.js';
 import { ALL_COMMANDS } from './index.js';
 import { recordStartupMemory } from './info.js';
+import { keyspaceEventsListener } from './notifications.js';
 
 export interface ServerStats {
   totalCommandsProcessed: number;
@@ -55,6 +56,8 @@ export class ServerContext {
     this.config = options.config ?? new Config();
     this.keyspace = new Keyspace({ databases: this.config.typed.databases, clock: options.clock });
     this.keyspace.addExpiryHook(hashFieldExpiry);
+    // `expired` keyspace events; it has no keyModified, so a write only skips over it.
+    this.keyspace.addListener(keyspaceEventsListener(this));
     this.commands = new CommandTable(ALL_COMMANDS);
     recordStartupMemory(this);
   }

@@ -7,6 +7,7 @@ import { RedisSet } from '../engine/set.js';
 import { parseScanCursor, scanContainer } from './scan.js';
 import { readTyped, typed, writeTyped } from './lookup.js';
 import { numkeysKeys } from './numkeys.js';
+import { NOTIFY, notify } from './notifications.js';
 import { parseRandomCount, pickRandom, randomReplyLength } from './random.js';
 
 // ---- lookups --------------------------------------------------------------------------------
@@ -46,7 +47,10 @@ function sadd(c: Client, args: string[]): void {
   const max = maxIntset(c);
   let added = 0;
   for (let i = 2; i < args.length; i++) if (s.add(args[i], max)) added++;
-  if (added > 0) c.db.modified(key);
+  if (added > 0) {
+    c.db.modified(key);
+    notify(c, NOTIFY.set, 'sadd', key);
+  }
   c.reply.integer(added);
 }
 
@@ -64,7 +68,11 @@ function srem(c: Client, args: string[]): void {
       if (s.size === 0) break;
     }
   }
-  if (removed > 0) c.db.modified(key);
+  if (removed > 0) {
+    c.db.modified(key);
+    notify(c, NOTIFY.set, 'srem', key);
+    if (s.size === 0) notify(c, NOTIFY.generic, 'del', key);
+  }
   c.reply.integer(removed);
 }
 
@@ -106,12 +114,17 @@ function smove(c: Client, args: string[]): void {
     return;
   }
   c.db.modified(src);
+  notify(c, NOTIFY.set, 'srem', src);
+  if (fromSet.size === 0) notify(c, NOTIFY.generic, 'del', src);
   let target = toSet;
   if (target === undefined) {
     target = RedisSet.forMember(member);
     c.db.set(dst, target);
   }
-  if (target.add(member, maxIntset(c))) c.db.modified(dst);
+  if (target.add(member, maxIntset(c))) {
+    c.db.modified(dst);
+    notify(c, NOTIFY.set, 'sadd', dst);
+  }
   c.reply.integer(1);
 }
 
@@ -132,6 +145,7 @@ function spop(c: Client, args: string[]): void {
   const m = s.random();
   s.delete(m);
   c.db.modified(key);
+  notifySpop(c, key, s);
   c.reply.bulk(m);
 }
 
@@ -152,6 +166,8 @@ function spopCount(c: Client, args: string[]): void {
   if (count >= size) {
     replyMembers(c, unionOrDiff(c, [s], false));
     c.db.delete(key);
+    notify(c, NOTIFY.set, 'spop', key);
+    notify(c, NOTIFY.generic, 'del', key);
     return;
   }
   const remaining = size - count;
@@ -178,6 +194,12 @@ function spopCount(c: Client, args: string[]): void {
     c.db.set(key, kept!, true);
   }
   c.db.modified(key);
+  notify(c, NOTIFY.set, 'spop', key);
+}
+
+function notifySpop(c: Client, key: string, s: RedisSet): void {
+  notify(c, NOTIFY.set, 'spop', key);
+  if (s.size === 0) notify(c, NOTIFY.generic, 'del', key);
 }
 
 function srandmember(c: Client, args: string[]): void {
@@ -264,9 +286,13 @@ function sintercard(c: Client, args: string[]): void {
 }
 
 /** Stores `result` at `dst` (deleting dst if empty) and replies with its size. */
-function store(c: Client, dst: string, result: RedisSet): void {
-  if (result.size > 0) c.db.set(dst, result);
-  else c.db.delete(dst);
+function store(c: Client, dst: string, result: RedisSet, event: string): void {
+  if (result.size > 0) {
+    c.db.set(dst, result);
+    notify(c, NOTIFY.set, event, dst);
+  } else if (c.db.delete(dst)) {
+    notify(c, NOTIFY.generic, 'del', dst);
+  }
   c.reply.integer(result.size);
 }
 
@@ -277,7 +303,7 @@ function sinterstore(c: Client, args: string[]): void {
     const max = maxIntset(c);
     intersect(sets as RedisSet[], 0, (m) => result.add(m, max));
   }
-  store(c, args[1], result);
+  store(c, args[1], result, 'sinterstore');
 }
 
 /** SUNION/SDIFF's result set, built as Redis builds it (an intset while it can be one). */
@@ -319,7 +345,7 @@ function sunionDiff(diff: boolean) {
 
 function sunionDiffStore(diff: boolean) {
   return (c: Client, args: string[]): void => {
-    store(c, args[1], unionOrDiff(c, lookupSets(c, args, 2, args.length), diff));
+    store(c, args[1], unionOrDiff(c, lookupSets(c, args, 2, args.length), diff), diff ? 'sdiffstore' : 'sunionstore');
   };
 }
 

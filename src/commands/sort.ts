@@ -2,6 +2,7 @@ import type { Client } from './client.js';
 import type { CommandDef } from './table.js';
 import { ERR } from './errors.js';
 import { ReplyError } from './reply.js';
+import { NOTIFY, notify } from './notifications.js';
 import { integerArg, isKeyword, parseDouble } from './args.js';
 import type { Database } from '../engine/database.js';
 import { Hash } from '../engine/hash.js';
@@ -272,8 +273,9 @@ function store(c: Client, key: string, out: (string | null)[]): void {
     const list = new List(out.length);
     for (const s of out) list.pushBack(s ?? '');
     c.db.set(key, list);
-  } else {
-    c.db.delete(key);
+    notify(c, NOTIFY.list, 'sortstore', key);
+  } else if (c.db.delete(key)) {
+    notify(c, NOTIFY.generic, 'del', key);
   }
   c.reply.integer(out.length);
 }

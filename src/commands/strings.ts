@@ -6,6 +6,7 @@ import { INT64_MAX, INT64_MIN, isKeyword, parseInt64, parseLong } from './args.j
 import { RawString, isString, type StringValue, type Value } from '../engine/values.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../engine/long-double.js';
 import { bitpos, bitposInByte, bitsInByte, popcount } from '../engine/bits.js';
+import { NOTIFY, notify } from './notifications.js';
 
 /** String and bitmap commands, as Redis 7.0's t_string.c and bitops.c. */
 
@@ -165,13 +166,18 @@ function setGeneric(c: Client, key: string, value: string, flags: number, expire
   const found = c.db.write(key) !== undefined;
   if ((flags & NX && found) || (flags & XX && !found)) return false;
   c.db.set(key, value, (flags & KEEPTTL) !== 0 || expire !== null);
-  if (expire !== null) c.db.setExpire(key, when);
+  notify(c, NOTIFY.string, 'set', key);
+  if (expire !== null) {
+    c.db.setExpire(key, when);
+    notify(c, NOTIFY.generic, 'expire', key);
+  }
   return true;
 }
 
 function setCommand(c: Client, args: string[]): void {
   if (args.length === 3) {
     c.db.set(args[1], args[2]);
+    notify(c, NOTIFY.string, 'set', args[1]);
     c.reply.status('OK');
     return;
   }
@@ -192,9 +198,15 @@ function getexCommand(c: Client, args: string[]): void {
   }
   const when = expire === null ? 0 : expireTime(c, expire, flags, 'getex');
   replyString(c, v);
-  if (flags & (EXAT | PXAT) && when <= c.server.keyspace.now) c.db.delete(key);
-  else if (expire !== null) c.db.setExpire(key, when);
-  else if (flags & PERSIST) c.db.persist(key);
+  if (flags & (EXAT | PXAT) && when <= c.server.keyspace.now) {
+    c.db.delete(key);
+    notify(c, NOTIFY.generic, 'del', key);
+  } else if (expire !== null) {
+    c.db.setExpire(key, when);
+    notify(c, NOTIFY.generic, 'expire', key);
+  } else if (flags & PERSIST && c.db.persist(key)) {
+    notify(c, NOTIFY.generic, 'persist', key);
+  }
 }
 
 function msetGeneric(c: Client, args: string[], nx: boolean): void {
@@ -207,7 +219,10 @@ function msetGeneric(c: Client, args: string[], nx: boolean): void {
       }
     }
   }
-  for (let j = 1; j < args.length; j += 2) c.db.set(args[j], args[j + 1]);
+  for (let j = 1; j < args.length; j += 2) {
+    c.db.set(args[j], args[j + 1]);
+    notify(c, NOTIFY.string, 'set', args[j]);
+  }
   if (nx) c.reply.integer(1);
   else c.reply.status('OK');
 }
@@ -227,6 +242,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
     const sum = current + incr;
     if (Number.isSafeInteger(sum)) {
       c.db.set(key, String(sum), true);
+      notify(c, NOTIFY.string, 'incrby', key);
       c.reply.integer(sum);
       return;
     }
@@ -234,6 +250,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   const sum = BigInt(current) + BigInt(incr);
   if (sum > INT64_MAX || sum < INT64_MIN) throw new ReplyError(ERR.overflow);
   c.db.set(key, sum.toString(), true);
+  notify(c, NOTIFY.string, 'incrby', key);
   c.reply.integer(sum);
 }
 
@@ -260,6 +277,7 @@ function incrbyfloatCommand(c: Client, args: string[]): void {
   const current = v === undefined ? '0' : typeof v === 'string' ? v : v.toString();
   const text = integerSum(current, args[2]) ?? floatSum(current, args[2]);
   c.db.set(key, text, true);
+  notify(c, NOTIFY.string, 'incrbyfloat', key);
   c.reply.bulk(text);
 }
 
@@ -291,6 +309,7 @@ function appendCommand(c: Client, args: string[]): void {
   const v = asString(c.db.write(key));
   if (v === undefined) {
     c.db.set(key, add);
+    notify(c, NOTIFY.string, 'append', key);
     c.reply.integer(add.length);
     return;
   }
@@ -300,6 +319,7 @@ function appendCommand(c: Client, args: string[]): void {
   raw.grow(at + add.length);
   raw.buf.latin1Write(add, at);
   if (raw === v) c.db.modified(key);
+  notify(c, NOTIFY.string, 'append', key);
   c.reply.integer(raw.length);
 }
 
@@ -326,6 +346,7 @@ function setrangeCommand(c: Client, args: string[]): void {
   }
   raw.grow(size);
   raw.buf.latin1Write(value, offset);
+  notify(c, NOTIFY.string, 'setrange', key);
   c.reply.integer(raw.length);
 }
 
@@ -373,6 +394,7 @@ function setbitCommand(c: Client, args: string[]): void {
   const mask = 1 << (7 - (offset % 8));
   const old = raw.buf[byte] & mask;
   raw.buf[byte] = on ? raw.buf[byte] | mask : raw.buf[byte] & ~mask;
+  notify(c, NOTIFY.string, 'setbit', key);
   c.reply.integer(old ? 1 : 0);
 }
 
@@ -546,7 +568,7 @@ function bitopCommand(c: Client, args: string[]): void {
   }
   const target = args[2];
   if (maxLen === 0) {
-    c.db.delete(target);
+    if (c.db.delete(target)) notify(c, NOTIFY.generic, 'del', target);
     c.reply.integer(0);
     return;
   }
@@ -570,6 +592,7 @@ function bitopCommand(c: Client, args: string[]): void {
     }
   }
   c.db.set(target, new RawString(res, maxLen));
+  notify(c, NOTIFY.string, 'set', target);
   c.reply.integer(maxLen);
 }
 const EMPTY = new Uint8Array(0);
@@ -689,6 +712,7 @@ function bitfieldGeneric(c: Client, args: string[], readOnly: boolean): void {
     v = raw;
   }
   c.reply.array(ops.length);
+  let changes = 0;
   for (const op of ops) {
     const old = readField(v, op.offset, op.bits, op.signed);
     if (op.kind === 'get') {
@@ -703,8 +727,10 @@ function bitfieldGeneric(c: Client, args: string[], readOnly: boolean): void {
     }
     const next = fitted ?? target;
     writeField(raw!, op.offset, op.bits, next);
+    changes++;
     c.reply.integer(op.kind === 'set' ? old : next);
   }
+  if (changes > 0) notify(c, NOTIFY.string, 'setbit', key);
 }
 
 /** lookupStringForBitCommand: the key's string as a RawString long enough to hold bit `maxBit`. */
@@ -871,7 +897,10 @@ export const stringCommands: CommandDef[] = [
   {
     name: 'getdel',
     handler(c, args) {
-      if (replyGet(c, args[1]) !== undefined) c.db.delete(args[1]);
+      if (replyGet(c, args[1]) !== undefined) {
+        c.db.delete(args[1]);
+        notify(c, NOTIFY.generic, 'del', args[1]);
+      }
     },
   },
   {
@@ -879,6 +908,7 @@ export const stringCommands: CommandDef[] = [
     handler(c, args) {
       replyGet(c, args[1]);
       c.db.set(args[1], args[2]);
+      notify(c, NOTIFY.string, 'set', args[1]);
     },
   },
   {

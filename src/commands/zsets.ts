@@ -6,6 +6,7 @@ import { integerArg, parseDouble, parseLong } from './args.js';
 import { parseScanCursor, scanContainer } from './scan.js';
 import { readTyped, writeTyped } from './lookup.js';
 import { numkeysKeys, parseMinMax, parseMpop } from './numkeys.js';
+import { NOTIFY, notify } from './notifications.js';
 import { parseRandomCount, pickRandom, randomReplyLength, type RandomSource } from './random.js';
 import { formatDouble } from '../engine/double-format.js';
 import { RedisSet } from '../engine/set.js';
@@ -165,7 +166,10 @@ function zaddGeneric(c: Client, args: string[], baseFlags: number): void {
         score = z.newScore;
       }
     }
-    if (added + updated > 0) c.db.modified(key);
+    if (added + updated > 0) {
+      c.db.modified(key);
+      notify(c, NOTIFY.zset, incr ? 'zincr' : 'zadd', key);
+    }
   }
   if (failed) throw new ReplyError(ERR_NAN);
   if (!incr) c.reply.integer(ch ? added + updated : added);
@@ -295,11 +299,12 @@ function replySpan(c: Client, z: ZSet, span: Span, withScores: boolean): void {
 }
 
 /** ZRANGESTORE's end (zrangeResultFinalizeStore): the result replaces dst, or dst is deleted. */
-function storeResult(c: Client, dst: string, result: ZSet): void {
+function storeResult(c: Client, dst: string, result: ZSet, event: string): void {
   if (result.size > 0) {
     c.db.set(dst, result);
-  } else {
-    c.db.delete(dst);
+    notify(c, NOTIFY.zset, event, dst);
+  } else if (c.db.delete(dst)) {
+    notify(c, NOTIFY.generic, 'del', dst);
   }
   c.reply.integer(result.size);
 }
@@ -315,7 +320,7 @@ function storeSpan(c: Client, dst: string, z: ZSet | undefined, span: Span): voi
       x = span.reverse ? list.prev(x) : list.next(x);
     }
   }
-  storeResult(c, dst, result);
+  storeResult(c, dst, result, 'zrangestore');
 }
 
 /** zrangeGenericCommand: every ZRANGE variant, reading options from args[argStart + 3]. */
@@ -391,7 +396,10 @@ function zrem(c: Client, args: string[]): void {
   let deleted = 0;
   if (z !== undefined) {
     for (let i = 2; i < args.length && z.size > 0; i++) if (z.remove(args[i])) deleted++;
-    if (deleted > 0) c.db.modified(key);
+    if (deleted > 0) {
+      c.db.modified(key);
+      notifyRemoved(c, key, z, 'zrem');
+    }
   }
   c.reply.integer(deleted);
 }
@@ -425,7 +433,10 @@ function zremrangeGeneric(rangeType: 'rank' | 'score' | 'lex') {
         if (start < 0) start = 0;
         if (start <= end && start < llen) removed = z.removeRankRange(start, Math.min(end, llen - 1));
       }
-      if (removed > 0) c.db.modified(key);
+      if (removed > 0) {
+        c.db.modified(key);
+        notifyRemoved(c, key, z, `zremrangeby${rangeType}`);
+      }
     }
     c.reply.integer(removed);
   };
@@ -475,6 +486,13 @@ function zpopGeneric(c: Client, keys: string[], max: boolean, count: number, emi
     replyScore(c, score);
   }
   c.db.modified(key);
+  notifyRemoved(c, key, z, max ? 'zpopmax' : 'zpopmin');
+}
+
+/** The event of a command that removed members, and `del` if the sorted set emptied. */
+function notifyRemoved(c: Client, key: string, z: ZSet, event: string): void {
+  notify(c, NOTIFY.zset, event, key);
+  if (z.size === 0) notify(c, NOTIFY.generic, 'del', key);
 }
 
 function zpopMinMax(max: boolean) {
@@ -588,7 +606,7 @@ function zsetOpGeneric(c: Client, args: string[], numkeysIdx: number, dst: strin
 
   if (dst !== null) {
     result.convertToListpackIfNeeded(limits);
-    storeResult(c, dst, result);
+    storeResult(c, dst, result, `z${op}store`);
     return;
   }
   replySpan(c, result, { start: result.list.first(), count: result.size, reverse: false }, withScores);
