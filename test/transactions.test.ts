@@ -239,7 +239,7 @@ describe('MULTI / EXEC / DISCARD', () => {
     }
   });
 
-  it('INFO commandstats and total_error_replies count like Redis', async () => {
+  it('INFO commandstats, total_commands_processed and total_error_replies count like Redis', async () => {
     const t = await fresh();
     await t.do('CONFIG', 'RESETSTAT');
     await t.do('MULTI');
@@ -258,7 +258,7 @@ describe('MULTI / EXEC / DISCARD', () => {
       r.raw
         .toString('latin1')
         .split('\r\n')
-        .filter((l) => l.startsWith('cmdstat_') || l.startsWith('total_error'))
+        .filter((l) => l.startsWith('cmdstat_') || l.startsWith('total_error') || l.startsWith('total_commands_processed'))
         .map((l) => l.replace(/usec=\d+,usec_per_call=[\d.]+,/, ''))
         .sort();
     const [r, o] = await t.both('INFO', 'commandstats');

@@ -82,7 +82,7 @@ class Transactions {
   private reset(c: Client): void {
     const s = this.states.get(c);
     if (s !== undefined) this.discard(c, s);
-    c.multiQueued = -1;
+    else c.multiQueued = -1;
   }
 
   watch(c: Client, s: TxState, key: string): void {
@@ -203,7 +203,7 @@ export function flagTransaction(c: Client): void {
 
 function multi(c: Client): void {
   if (c.multiQueued !== -1) throw new ReplyError('ERR MULTI calls can not be nested');
-  transactionsOf(c.server).state(c).queue = [];
+  // The queue and DIRTY_EXEC were cleared when the last transaction ended; WATCH state carries over.
   c.multiQueued = 0;
   c.reply.status('OK');
 }
