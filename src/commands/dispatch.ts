@@ -3,6 +3,7 @@ import { ERR, sanitizeError } from './errors.js';
 import { ReplyError } from './reply.js';
 import type { Command } from './table.js';
 import { flagTransaction, queueCommand } from './transactions.js';
+import { trackingAfterCommand, trackingBeforeCommand } from './tracking.js';
 
 /**
  * The one path every command takes, as Redis's processCommand(): look the command up, check
@@ -46,6 +47,9 @@ export function call(client: Client, cmd: Command, args: string[]): void {
   const server = client.server;
   const ks = server.keyspace;
   ks.noTouch = client.noTouch;
+  // Client-side caching: remember the keys a tracking client reads, hold its own invalidations.
+  const tracking = client.tracking;
+  if (tracking) trackingBeforeCommand(client);
   const start = performance.now();
   try {
     cmd.handler!(client, args);
@@ -64,6 +68,7 @@ export function call(client: Client, cmd: Command, args: string[]): void {
   } finally {
     ks.noTouch = false;
   }
+  if (tracking) trackingAfterCommand(client, cmd, args);
   cmd.usec += (performance.now() - start) * 1000;
   cmd.calls++;
   server.stats.totalCommandsProcessed++;

@@ -11,6 +11,7 @@ import { zsetCommands } from './zsets.js';
 import { sortCommands } from './sort.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
+import { trackingCommands } from './tracking.js';
 
 /** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -26,4 +27,5 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...sortCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...trackingCommands,
 ];

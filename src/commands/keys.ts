@@ -8,6 +8,7 @@ import type { Database } from '../engine/database.js';
 import { stringMatch } from '../engine/glob.js';
 import { cloneValue, RawString, typeOf, type Value } from '../engine/values.js';
 import { NOTIFY, notify, notifyIn } from './notifications.js';
+import { flushWithTracking } from './tracking.js';
 
 /**
  * Generic keyspace commands (Redis's db.c, expire.c and object.c): existence, type, iteration,
@@ -391,8 +392,10 @@ export const keyCommands: CommandDef[] = [
     name: 'flushdb',
     handler(c, args) {
       checkFlushArgs(args);
-      c.db.clear();
-      c.server.keyspace.databaseChanged(c.db);
+      flushWithTracking(c.server, () => {
+        c.db.clear();
+        c.server.keyspace.databaseChanged(c.db);
+      });
       c.reply.status('OK');
     },
   },
@@ -400,7 +403,7 @@ export const keyCommands: CommandDef[] = [
     name: 'flushall',
     handler(c, args) {
       checkFlushArgs(args);
-      c.server.keyspace.flushAll();
+      flushWithTracking(c.server, () => c.server.keyspace.flushAll());
       c.reply.status('OK');
     },
   },
