@@ -86,6 +86,23 @@ describe('client tracking', () => {
     w.close();
   });
 
+  test('keys read inside MULTI/EXEC are tracked when EXEC runs them; CACHING YES covers the transaction', async () => {
+    const w = await servers.pair();
+    const t = await resp3();
+    await t.do('CLIENT', 'TRACKING', 'ON', 'OPTIN');
+    await t.do('CLIENT', 'CACHING', 'YES');
+    await t.do('MULTI');
+    await t.do('GET', 'mx1');
+    await t.do('GET', 'mx2');
+    await t.do('EXEC');
+    await w.do('MSET', 'mx1', 'a', 'mx2', 'b');
+    await nextPush(t);
+    await nextPush(t);
+    await nothingPending(t);
+    t.close();
+    w.close();
+  });
+
   test('expired keys are invalidated', async () => {
     const t = await resp3();
     await t.do('CLIENT', 'TRACKING', 'ON');
