@@ -218,10 +218,10 @@ export class Connection {
   }
 
   close(): void {
-    this.parser.stop();
-    this.socket.destroy();
     if (this.closed) return;
     this.closed = true;
+    this.parser.stop();
+    this.socket.destroy();
     blockingOf(this.server).detach(this.client);
     this.release();
   }
