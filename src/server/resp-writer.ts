@@ -3,6 +3,22 @@ import type { ReplySink } from '../commands/reply.js';
 /** Values at least this long are handed to the socket as their own chunk instead of copied. */
 const DIRECT_WRITE = 16 * 1024;
 const INITIAL = 16 * 1024;
+/** Strings up to this length are copied by a JS loop rather than Buffer#latin1Write. */
+const SHORT_STRING = 32;
+
+/** Writes the decimal digits of a non-negative integer below 100,000 at `p`; returns the new offset. */
+function writeDigits(b: Buffer, p: number, n: number): number {
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
+  const len = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+  for (let i = p + len - 1; i >= p; i--) {
+    b[i] = 48 + (n % 10);
+    n = (n / 10) | 0;
+  }
+  return p + len;
+}
 
 /** Where the writer reads the protocol version from: the client session, which HELLO updates. */
 export interface ProtocolSource {
@@ -72,7 +88,10 @@ export class RespWriter implements ReplySink {
     const b = this.buf;
     let p = this.len;
     b[p++] = prefix.charCodeAt(0);
-    p += b.latin1Write(body, p);
+    if (body.length <= SHORT_STRING) {
+      for (let i = 0; i < body.length; i++) b[p + i] = body.charCodeAt(i);
+      p += body.length;
+    } else p += b.latin1Write(body, p);
     b[p++] = 13;
     b[p++] = 10;
     this.len = p;
@@ -87,7 +106,8 @@ export class RespWriter implements ReplySink {
   }
 
   integer(n: number | bigint): void {
-    this.line(':', String(n));
+    if (typeof n === 'number' && Number.isInteger(n)) this.count(58 /* ':' */, n);
+    else this.line(':', String(n));
   }
 
   bulk(s: string | Buffer | null): void {
@@ -104,16 +124,19 @@ export class RespWriter implements ReplySink {
       this.raw('\r\n');
       return;
     }
-    const header = String(n);
-    this.ensure(header.length + n + 5);
+    this.ensure(n + 10); // '$', at most 5 digits (n < 16 KB here), CRLF, payload, CRLF
     const b = this.buf;
     let p = this.len;
     b[p++] = 36; // '$'
-    p += b.latin1Write(header, p);
+    p = writeDigits(b, p, n);
     b[p++] = 13;
     b[p++] = 10;
-    if (typeof s === 'string') p += b.latin1Write(s, p);
-    else p += s.copy(b, p);
+    if (typeof s !== 'string') p += s.copy(b, p);
+    else if (n <= SHORT_STRING) {
+      // Element-by-element copy beats a call into C++ for short strings (LRANGE, SMEMBERS, …).
+      for (let i = 0; i < n; i++) b[p + i] = s.charCodeAt(i);
+      p += n;
+    } else p += b.latin1Write(s, p);
     b[p++] = 13;
     b[p++] = 10;
     this.len = p;
@@ -136,7 +159,22 @@ export class RespWriter implements ReplySink {
   }
 
   array(n: number): void {
-    this.line('*', String(n));
+    this.count(42 /* '*' */, n);
+  }
+
+  /** A type byte followed by a small non-negative count (array/map/set headers, integers). */
+  private count(type: number, n: number): void {
+    if (n >= 100000 || n < 0) {
+      this.line(String.fromCharCode(type), String(n));
+      return;
+    }
+    this.ensure(8);
+    const b = this.buf;
+    b[this.len] = type;
+    const p = writeDigits(b, this.len + 1, n);
+    b[p] = 13;
+    b[p + 1] = 10;
+    this.len = p + 2;
   }
 
   map(n: number): void {
