@@ -1,4 +1,5 @@
 import type { Database } from '../engine/database.js';
+import type { ContainerValue } from '../engine/values.js';
 import type { KeyListener } from '../engine/keyspace.js';
 import type { Client } from './client.js';
 import { publish } from './pubsub.js';
@@ -96,4 +97,18 @@ export function keyspaceEventsListener(server: ServerContext): KeyListener {
       if (server.config.typed.notifyKeyspaceEvents !== '') notifyEvent(server, NOTIFY.expired, 'expired', key, db.id);
     },
   };
+}
+
+/**
+ * The end of a *STORE command (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE…): a non-empty result replaces `dst`
+ * and is announced as `event`; an empty one deletes `dst` ("del"). Replies with the result's size.
+ */
+export function storeResult(c: Client, dst: string, result: ContainerValue, type: number, event: string): void {
+  if (result.size > 0) {
+    c.db.set(dst, result);
+    notify(c, type, event, dst);
+  } else if (c.db.delete(dst)) {
+    notify(c, NOTIFY.generic, 'del', dst);
+  }
+  c.reply.integer(result.size);
 }

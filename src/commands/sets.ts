@@ -7,7 +7,7 @@ import { RedisSet } from '../engine/set.js';
 import { parseScanCursor, scanContainer } from './scan.js';
 import { readTyped, typed, writeTyped } from './lookup.js';
 import { numkeysKeys } from './numkeys.js';
-import { NOTIFY, notify } from './notifications.js';
+import { NOTIFY, notify, storeResult } from './notifications.js';
 import { parseRandomCount, pickRandom, randomReplyLength } from './random.js';
 
 // ---- lookups --------------------------------------------------------------------------------
@@ -285,17 +285,6 @@ function sintercard(c: Client, args: string[]): void {
   c.reply.integer(intersect(sets as RedisSet[], limit, () => {}));
 }
 
-/** Stores `result` at `dst` (deleting dst if empty) and replies with its size. */
-function store(c: Client, dst: string, result: RedisSet, event: string): void {
-  if (result.size > 0) {
-    c.db.set(dst, result);
-    notify(c, NOTIFY.set, event, dst);
-  } else if (c.db.delete(dst)) {
-    notify(c, NOTIFY.generic, 'del', dst);
-  }
-  c.reply.integer(result.size);
-}
-
 function sinterstore(c: Client, args: string[]): void {
   const sets = lookupSets(c, args, 2, args.length);
   const result = new RedisSet();
@@ -303,7 +292,7 @@ function sinterstore(c: Client, args: string[]): void {
     const max = maxIntset(c);
     intersect(sets as RedisSet[], 0, (m) => result.add(m, max));
   }
-  store(c, args[1], result, 'sinterstore');
+  storeResult(c, args[1], result, NOTIFY.set, 'sinterstore');
 }
 
 /** SUNION/SDIFF's result set, built as Redis builds it (an intset while it can be one). */
@@ -345,7 +334,7 @@ function sunionDiff(diff: boolean) {
 
 function sunionDiffStore(diff: boolean) {
   return (c: Client, args: string[]): void => {
-    store(c, args[1], unionOrDiff(c, lookupSets(c, args, 2, args.length), diff), diff ? 'sdiffstore' : 'sunionstore');
+    storeResult(c, args[1], unionOrDiff(c, lookupSets(c, args, 2, args.length), diff), NOTIFY.set, diff ? 'sdiffstore' : 'sunionstore');
   };
 }
 

@@ -6,7 +6,7 @@ import { integerArg, parseDouble, parseLong } from './args.js';
 import { parseScanCursor, scanContainer } from './scan.js';
 import { readTyped, writeTyped } from './lookup.js';
 import { numkeysKeys, parseMinMax, parseMpop } from './numkeys.js';
-import { NOTIFY, notify } from './notifications.js';
+import { NOTIFY, notify, storeResult } from './notifications.js';
 import { parseRandomCount, pickRandom, randomReplyLength, type RandomSource } from './random.js';
 import { formatDouble } from '../engine/double-format.js';
 import { RedisSet } from '../engine/set.js';
@@ -298,17 +298,6 @@ function replySpan(c: Client, z: ZSet, span: Span, withScores: boolean): void {
   }
 }
 
-/** ZRANGESTORE's end (zrangeResultFinalizeStore): the result replaces dst, or dst is deleted. */
-function storeResult(c: Client, dst: string, result: ZSet, event: string): void {
-  if (result.size > 0) {
-    c.db.set(dst, result);
-    notify(c, NOTIFY.zset, event, dst);
-  } else if (c.db.delete(dst)) {
-    notify(c, NOTIFY.generic, 'del', dst);
-  }
-  c.reply.integer(result.size);
-}
-
 function storeSpan(c: Client, dst: string, z: ZSet | undefined, span: Span): void {
   const limits = c.server.config.typed;
   const result = new ZSet(limits.zsetMaxListpackEntries !== 0, span.count);
@@ -320,7 +309,7 @@ function storeSpan(c: Client, dst: string, z: ZSet | undefined, span: Span): voi
       x = span.reverse ? list.prev(x) : list.next(x);
     }
   }
-  storeResult(c, dst, result, 'zrangestore');
+  storeResult(c, dst, result, NOTIFY.zset, 'zrangestore');
 }
 
 /** zrangeGenericCommand: every ZRANGE variant, reading options from args[argStart + 3]. */
@@ -606,7 +595,7 @@ function zsetOpGeneric(c: Client, args: string[], numkeysIdx: number, dst: strin
 
   if (dst !== null) {
     result.convertToListpackIfNeeded(limits);
-    storeResult(c, dst, result, `z${op}store`);
+    storeResult(c, dst, result, NOTIFY.zset, `z${op}store`);
     return;
   }
   replySpan(c, result, { start: result.list.first(), count: result.size, reverse: false }, withScores);
