@@ -86,8 +86,9 @@ export class Keyspace {
     return this.now;
   }
 
+  /** Whether anyone wants to hear of each modified key (FLUSH then reports every key it removes). */
   get hasKeyListeners(): boolean {
-    return this.listeners.length > 0;
+    return this.listeners.some((l) => l.keyModified !== undefined);
   }
 
   addListener(listener: KeyListener): void {
