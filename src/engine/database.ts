@@ -1,5 +1,6 @@
 import { type Value } from './values.js';
 import type { Keyspace } from './keyspace.js';
+import { hashKey } from './hash-index.js';
 
 /**
  * One of the numbered databases: a slot table in the style of lru-cache's parallel arrays, with
@@ -490,21 +491,6 @@ const CHUNK_MASK = CHUNK - 1;
 const MIN_BUCKETS = 64;
 const NO_EXPIRES = new Float64Array(0);
 const NO_SLOTS = new Int32Array(0);
-
-/** Per-process seed, so which keys collide cannot be known in advance (as Redis seeds siphash). */
-const SEED = (Math.random() * 0x100000000) | 0;
-
-/**
- * 32-bit hash of a latin1 key: FNV-1a over the chars from a random seed, then murmur3's finalizer
- * so the low bits the index uses depend on every char.
- */
-function hashKey(key: string): number {
-  let h = SEED ^ key.length;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 function grown<T extends Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);

@@ -1,7 +1,13 @@
+import { hashKey } from './hash-index.js';
+
 /**
  * A string-keyed map for large containers (hash, set and sorted-set members), built like the
- * keyspace's slot table (database.ts): one Map from key to slot number, and parallel arrays for
- * the key and value of each slot, with freed slots reused.
+ * keyspace's slot table (database.ts): an open-addressing hash index from key to slot number, and
+ * parallel arrays for the key and value of each slot, with freed slots reused.
+ *
+ * The index is one Int32Array of (hash, slot + 1) pairs with linear probing, as in database.ts:
+ * a probe compares the stored hash before the key string and touches one cache line, where a JS
+ * Map with ~100k string keys was the largest cost of ZADD/SADD/HSET (cache misses).
  *
  * Slots never move while their member lives. That gives:
  * - SCAN with Redis's guarantee: the cursor is a slot number, so a member present for the whole
@@ -13,7 +19,10 @@
  * The slot arrays shrink only when the map becomes empty, as moving slots would break cursors.
  */
 export class SlotMap<V> {
-  private index = new Map<string, number>();
+  /** Hash index: bucket b is table[2b] (key hash) and table[2b + 1] (slot + 1, 0 = empty bucket). */
+  private table = new Int32Array(2 * MIN_BUCKETS);
+  private mask = MIN_BUCKETS - 1;
+  private count = 0;
   private keyAt: (string | undefined)[] = [];
   private valueAt: (V | undefined)[] = [];
   /** Slots below this have been used at least once: the upper bound of a SCAN cursor. */
@@ -23,7 +32,7 @@ export class SlotMap<V> {
   private livePos = new Int32Array(INITIAL_SLOTS);
 
   get size(): number {
-    return this.index.size;
+    return this.count;
   }
 
   /** Number of slots ever used (the cursor space a full SCAN walks). */
@@ -32,34 +41,39 @@ export class SlotMap<V> {
   }
 
   get(key: string): V | undefined {
-    const slot = this.index.get(key);
-    return slot === undefined ? undefined : this.valueAt[slot];
+    const slot = this.find(key, hashKey(key));
+    return slot === -1 ? undefined : this.valueAt[slot];
   }
 
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.find(key, hashKey(key)) !== -1;
   }
 
   /** Inserts or updates; returns true if the key is new. An update keeps the key's slot. */
   set(key: string, value: V): boolean {
-    const slot = this.index.get(key);
-    if (slot !== undefined) {
+    const hash = hashKey(key);
+    const slot = this.find(key, hash);
+    if (slot !== -1) {
       this.valueAt[slot] = value;
       return false;
     }
-    const s = this.allocSlot();
-    this.index.set(key, s);
-    this.keyAt[s] = key;
-    this.valueAt[s] = value;
+    this.insert(key, hash, value);
     return true;
+  }
+
+  /** Inserts a key the caller knows is absent (after a get() that missed), without looking it up again. */
+  add(key: string, value: V): void {
+    this.insert(key, hashKey(key), value);
   }
 
   /** Removes a key; returns whether it was present. */
   delete(key: string): boolean {
-    const slot = this.index.get(key);
-    if (slot === undefined) return false;
-    this.index.delete(key);
-    if (this.index.size === 0) {
+    const hash = hashKey(key);
+    const b = this.bucketOf(key, hash);
+    if (b === -1) return false;
+    const slot = this.table[2 * b + 1] - 1;
+    this.removeBucket(b);
+    if (this.count === 0) {
       this.reset();
       return true;
     }
@@ -68,14 +82,13 @@ export class SlotMap<V> {
     this.freeSlots.push(slot);
     // Swap-remove from the dense list of live slots.
     const pos = this.livePos[slot];
-    const last = this.live[this.index.size];
+    const last = this.live[this.count];
     this.live[pos] = last;
     this.livePos[last] = pos;
     return true;
   }
 
   clear(): void {
-    this.index = new Map();
     this.reset();
   }
 
@@ -109,7 +122,7 @@ export class SlotMap<V> {
 
   /** Slot of a uniformly random entry, or -1 if empty. Read it with keyOf/valueOf. */
   randomSlot(): number {
-    const n = this.index.size;
+    const n = this.count;
     return n === 0 ? -1 : this.live[(Math.random() * n) | 0];
   }
 
@@ -158,7 +171,9 @@ export class SlotMap<V> {
   /** A copy with the same slots (so a copied container's cursors behave the same). */
   clone(copyValue: (v: V) => V = identity): SlotMap<V> {
     const m = new SlotMap<V>();
-    m.index = new Map(this.index);
+    m.table = this.table.slice();
+    m.mask = this.mask;
+    m.count = this.count;
     m.keyAt = this.keyAt.slice();
     m.valueAt = copyValue === identity ? this.valueAt.slice() : this.valueAt.map((v) => (v === undefined ? v : copyValue(v)));
     m.highWater = this.highWater;
@@ -168,13 +183,88 @@ export class SlotMap<V> {
     return m;
   }
 
+  // ---- hash index (as in database.ts) -----------------------------------------------------
+
+  /** Slot of `key` (whose hash is `hash`), or -1. Compares hashes before strings. */
+  private find(key: string, hash: number): number {
+    const b = this.bucketOf(key, hash);
+    return b === -1 ? -1 : this.table[2 * b + 1] - 1;
+  }
+
+  /** Bucket holding `key`, or -1. */
+  private bucketOf(key: string, hash: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    let b = hash & mask;
+    for (;;) {
+      const s = table[2 * b + 1];
+      if (s === 0) return -1;
+      if (table[2 * b] === hash && this.keyAt[s - 1] === key) return b;
+      b = (b + 1) & mask;
+    }
+  }
+
+  /** Adds an absent key in a new slot. */
+  private insert(key: string, hash: number, value: V): void {
+    const slot = this.allocSlot();
+    this.keyAt[slot] = key;
+    this.valueAt[slot] = value;
+    if (2 * (this.count + 1) > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    const table = this.table;
+    const mask = this.mask;
+    let b = hash & mask;
+    while (table[2 * b + 1] !== 0) b = (b + 1) & mask;
+    table[2 * b] = hash;
+    table[2 * b + 1] = slot + 1;
+    this.count++;
+  }
+
+  /** Empties bucket b, shifting later entries of its probe run back (no tombstones). */
+  private removeBucket(b: number): void {
+    const table = this.table;
+    const mask = this.mask;
+    let hole = b;
+    for (let j = (b + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = table[2 * j] & mask;
+      // The entry at j may fill the hole unless its home bucket lies cyclically in (hole, j].
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      table[2 * hole] = table[2 * j];
+      table[2 * hole + 1] = table[2 * j + 1];
+      hole = j;
+    }
+    table[2 * hole] = 0;
+    table[2 * hole + 1] = 0;
+    this.count--;
+    // Shrink once mostly empty, as Redis resizes a dict under 10% fill.
+    if (this.mask + 1 > MIN_BUCKETS && this.count * 8 < this.mask + 1) this.rehash((this.mask + 1) / 2);
+  }
+
+  private rehash(buckets: number): void {
+    const old = this.table;
+    const table = new Int32Array(2 * buckets);
+    const mask = buckets - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const s = old[i + 1];
+      if (s === 0) continue;
+      let b = old[i] & mask;
+      while (table[2 * b + 1] !== 0) b = (b + 1) & mask;
+      table[2 * b] = old[i];
+      table[2 * b + 1] = s;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+
+  // ---- slots --------------------------------------------------------------------------------
+
   private allocSlot(): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.highWater++;
       if (slot >= this.live.length) this.grow();
     }
-    const pos = this.index.size; // the caller has not inserted the key yet
+    const pos = this.count; // the caller has not inserted the key yet
     this.live[pos] = slot;
     this.livePos[slot] = pos;
     return slot;
@@ -191,6 +281,10 @@ export class SlotMap<V> {
   }
 
   private reset(): void {
+    if (this.mask + 1 > MIN_BUCKETS) this.table = new Int32Array(2 * MIN_BUCKETS);
+    else this.table.fill(0);
+    this.mask = MIN_BUCKETS - 1;
+    this.count = 0;
     this.keyAt = [];
     this.valueAt = [];
     this.highWater = 0;
@@ -203,6 +297,8 @@ export class SlotMap<V> {
 }
 
 const INITIAL_SLOTS = 16;
+/** Smallest hash index; it grows at half full and shrinks below 1/8. */
+const MIN_BUCKETS = 8;
 
 function identity<V>(v: V): V {
   return v;

@@ -72,7 +72,7 @@ export class ZSet implements ContainerValue {
   /** Inserts a member known to be absent, converting to skiplist first if Redis would. */
   insert(member: string, score: number, limits: ListpackLimits): void {
     if (this.listpack && (this.list.length + 1 > limits.zsetMaxListpackEntries || member.length > limits.zsetMaxListpackValue)) this.listpack = false;
-    this.dict.set(member, this.list.insert(this.stored(score), member));
+    this.dict.add(member, this.list.insert(this.stored(score), member));
   }
 
   /**
