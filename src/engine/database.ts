@@ -1,6 +1,6 @@
 import { type Value } from './values.js';
 import type { Keyspace } from './keyspace.js';
-import { hashKey } from './hash-index.js';
+import { HashIndex, hashKey } from './hash-index.js';
 
 /**
  * One of the numbered databases: a slot table in the style of lru-cache's parallel arrays, with
@@ -23,10 +23,8 @@ import { hashKey } from './hash-index.js';
  * arrays are only allocated once a key gets a TTL, and lookups skip them while no key has one.
  */
 export class Database {
-  /** Hash index: bucket b is table[2b] (key hash) and table[2b + 1] (slot + 1, 0 = empty bucket). */
-  private table = new Int32Array(2 * MIN_BUCKETS);
-  private mask = MIN_BUCKETS - 1;
-  private count = 0;
+  /** Key hash → slot (engine/hash-index.ts). */
+  private index = new HashIndex(MIN_BUCKETS);
   /**
    * Keys and values by slot, in fixed-size chunks (key of slot s at 2i of chunk s / CHUNK, value at
    * 2i + 1, i = s % CHUNK), so growing never copies, nor leaves a large array behind as garbage.
@@ -50,7 +48,7 @@ export class Database {
 
   /** Number of keys (including expired ones not yet reclaimed, as Redis's DBSIZE). */
   get size(): number {
-    return this.count;
+    return this.index.count;
   }
 
   /** Number of keys with a TTL. */
@@ -134,7 +132,7 @@ export class Database {
     let slot = this.find(key, hash);
     if (slot === -1) {
       slot = this.allocSlot();
-      this.insert(hash, slot);
+      this.index.add(hash, slot);
       this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK)] = key;
     } else if (!keepTtl && this.volatileCount !== 0 && this.expireAt[slot] !== 0) {
       this.clearExpire(slot);
@@ -265,7 +263,7 @@ export class Database {
 
   /** A random live key, or undefined if the database is empty. */
   randomKey(): string | undefined {
-    while (this.count > 0) {
+    while (this.index.count > 0) {
       let slot = -1;
       for (let tries = 0; tries < 64; tries++) {
         const s = (Math.random() * this.highWater) | 0;
@@ -303,7 +301,7 @@ export class Database {
 
   /** Removes every key. Returns the number removed. */
   clear(): number {
-    const n = this.count;
+    const n = this.index.count;
     const keys: string[] = [];
     if (n > 0 && this.keyspace.hasKeyListeners) {
       for (let slot = 0; slot < this.highWater; slot++) {
@@ -318,7 +316,7 @@ export class Database {
 
   /** Exchanges all contents with another database (SWAPDB). */
   swapWith(other: Database): void {
-    const fields = ['table', 'mask', 'count', 'chunks', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount'] as const;
+    const fields = ['index', 'chunks', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount'] as const;
     for (const f of fields) {
       const tmp = this[f];
       (this as unknown as Record<string, unknown>)[f] = other[f];
@@ -327,9 +325,7 @@ export class Database {
   }
 
   private reset(): void {
-    this.table = new Int32Array(2 * MIN_BUCKETS);
-    this.mask = MIN_BUCKETS - 1;
-    this.count = 0;
+    this.index = new HashIndex(MIN_BUCKETS);
     this.chunks = [];
     this.accessAt = new Uint32Array(INITIAL_SLOTS);
     this.expireAt = NO_EXPIRES;
@@ -344,8 +340,7 @@ export class Database {
 
   /** Slot of `key` (whose hash is `hash`), or -1. Compares hashes before strings. */
   private find(key: string, hash: number): number {
-    const table = this.table;
-    const mask = this.mask;
+    const { table, mask } = this.index;
     let b = hash & mask;
     for (;;) {
       const s = table[2 * b + 1];
@@ -355,56 +350,13 @@ export class Database {
     }
   }
 
-  /** Adds a key known to be absent. */
-  private insert(hash: number, slot: number): void {
-    if (2 * (this.count + 1) > this.mask + 1) this.rehash((this.mask + 1) * 2);
-    const table = this.table;
-    const mask = this.mask;
-    let b = hash & mask;
-    while (table[2 * b + 1] !== 0) b = (b + 1) & mask;
-    table[2 * b] = hash;
-    table[2 * b + 1] = slot + 1;
-    this.count++;
-  }
-
-  /** Removes a present key, shifting later entries of its probe run back (no tombstones). */
+  /** Removes a present key from the index. */
   private remove(key: string): void {
-    const table = this.table;
-    const mask = this.mask;
+    const { table, mask } = this.index;
     const hash = hashKey(key);
     let b = hash & mask;
     while (!(table[2 * b] === hash && this.keyAt(table[2 * b + 1] - 1) === key)) b = (b + 1) & mask;
-    let hole = b;
-    for (let j = (b + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
-      const home = table[2 * j] & mask;
-      // The entry at j may fill the hole unless its home bucket lies cyclically in (hole, j].
-      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (stays) continue;
-      table[2 * hole] = table[2 * j];
-      table[2 * hole + 1] = table[2 * j + 1];
-      hole = j;
-    }
-    table[2 * hole] = 0;
-    table[2 * hole + 1] = 0;
-    this.count--;
-    // Shrink once mostly empty, as Redis resizes a dict under 10% fill.
-    if (this.mask + 1 > MIN_BUCKETS && this.count * 8 < this.mask + 1) this.rehash((this.mask + 1) / 2);
-  }
-
-  private rehash(buckets: number): void {
-    const old = this.table;
-    const table = new Int32Array(2 * buckets);
-    const mask = buckets - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      const s = old[i + 1];
-      if (s === 0) continue;
-      let b = old[i] & mask;
-      while (table[2 * b + 1] !== 0) b = (b + 1) & mask;
-      table[2 * b] = old[i];
-      table[2 * b + 1] = s;
-    }
-    this.table = table;
-    this.mask = mask;
+    this.index.removeBucket(b);
   }
 
   // ---- slot management ----------------------------------------------------------------------

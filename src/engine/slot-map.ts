@@ -1,4 +1,4 @@
-import { hashKey } from './hash-index.js';
+import { HashIndex, hashKey } from './hash-index.js';
 
 /**
  * A string-keyed map for large containers (hash, set and sorted-set members), built like the
@@ -19,10 +19,8 @@ import { hashKey } from './hash-index.js';
  * The slot arrays shrink only when the map becomes empty, as moving slots would break cursors.
  */
 export class SlotMap<V> {
-  /** Hash index: bucket b is table[2b] (key hash) and table[2b + 1] (slot + 1, 0 = empty bucket). */
-  private table = new Int32Array(2 * MIN_BUCKETS);
-  private mask = MIN_BUCKETS - 1;
-  private count = 0;
+  /** Key hash → slot (engine/hash-index.ts). */
+  private index = new HashIndex(MIN_BUCKETS);
   private keyAt: (string | undefined)[] = [];
   private valueAt: (V | undefined)[] = [];
   /** Slots below this have been used at least once: the upper bound of a SCAN cursor. */
@@ -32,7 +30,7 @@ export class SlotMap<V> {
   private livePos = new Int32Array(INITIAL_SLOTS);
 
   get size(): number {
-    return this.count;
+    return this.index.count;
   }
 
   /** Number of slots ever used (the cursor space a full SCAN walks). */
@@ -71,9 +69,9 @@ export class SlotMap<V> {
     const hash = hashKey(key);
     const b = this.bucketOf(key, hash);
     if (b === -1) return false;
-    const slot = this.table[2 * b + 1] - 1;
-    this.removeBucket(b);
-    if (this.count === 0) {
+    const slot = this.index.table[2 * b + 1] - 1;
+    this.index.removeBucket(b);
+    if (this.index.count === 0) {
       this.reset();
       return true;
     }
@@ -82,7 +80,7 @@ export class SlotMap<V> {
     this.freeSlots.push(slot);
     // Swap-remove from the dense list of live slots.
     const pos = this.livePos[slot];
-    const last = this.live[this.count];
+    const last = this.live[this.index.count];
     this.live[pos] = last;
     this.livePos[last] = pos;
     return true;
@@ -122,7 +120,7 @@ export class SlotMap<V> {
 
   /** Slot of a uniformly random entry, or -1 if empty. Read it with keyOf/valueOf. */
   randomSlot(): number {
-    const n = this.count;
+    const n = this.index.count;
     return n === 0 ? -1 : this.live[(Math.random() * n) | 0];
   }
 
@@ -171,9 +169,7 @@ export class SlotMap<V> {
   /** A copy with the same slots (so a copied container's cursors behave the same). */
   clone(copyValue: (v: V) => V = identity): SlotMap<V> {
     const m = new SlotMap<V>();
-    m.table = this.table.slice();
-    m.mask = this.mask;
-    m.count = this.count;
+    m.index = this.index.clone();
     m.keyAt = this.keyAt.slice();
     m.valueAt = copyValue === identity ? this.valueAt.slice() : this.valueAt.map((v) => (v === undefined ? v : copyValue(v)));
     m.highWater = this.highWater;
@@ -183,18 +179,17 @@ export class SlotMap<V> {
     return m;
   }
 
-  // ---- hash index (as in database.ts) -----------------------------------------------------
+  // ---- hash index lookups -----------------------------------------------------
 
   /** Slot of `key` (whose hash is `hash`), or -1. Compares hashes before strings. */
   private find(key: string, hash: number): number {
     const b = this.bucketOf(key, hash);
-    return b === -1 ? -1 : this.table[2 * b + 1] - 1;
+    return b === -1 ? -1 : this.index.table[2 * b + 1] - 1;
   }
 
   /** Bucket holding `key`, or -1. */
   private bucketOf(key: string, hash: number): number {
-    const table = this.table;
-    const mask = this.mask;
+    const { table, mask } = this.index;
     let b = hash & mask;
     for (;;) {
       const s = table[2 * b + 1];
@@ -209,51 +204,7 @@ export class SlotMap<V> {
     const slot = this.allocSlot();
     this.keyAt[slot] = key;
     this.valueAt[slot] = value;
-    if (2 * (this.count + 1) > this.mask + 1) this.rehash((this.mask + 1) * 2);
-    const table = this.table;
-    const mask = this.mask;
-    let b = hash & mask;
-    while (table[2 * b + 1] !== 0) b = (b + 1) & mask;
-    table[2 * b] = hash;
-    table[2 * b + 1] = slot + 1;
-    this.count++;
-  }
-
-  /** Empties bucket b, shifting later entries of its probe run back (no tombstones). */
-  private removeBucket(b: number): void {
-    const table = this.table;
-    const mask = this.mask;
-    let hole = b;
-    for (let j = (b + 1) & mask; table[2 * j + 1] !== 0; j = (j + 1) & mask) {
-      const home = table[2 * j] & mask;
-      // The entry at j may fill the hole unless its home bucket lies cyclically in (hole, j].
-      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (stays) continue;
-      table[2 * hole] = table[2 * j];
-      table[2 * hole + 1] = table[2 * j + 1];
-      hole = j;
-    }
-    table[2 * hole] = 0;
-    table[2 * hole + 1] = 0;
-    this.count--;
-    // Shrink once mostly empty, as Redis resizes a dict under 10% fill.
-    if (this.mask + 1 > MIN_BUCKETS && this.count * 8 < this.mask + 1) this.rehash((this.mask + 1) / 2);
-  }
-
-  private rehash(buckets: number): void {
-    const old = this.table;
-    const table = new Int32Array(2 * buckets);
-    const mask = buckets - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      const s = old[i + 1];
-      if (s === 0) continue;
-      let b = old[i] & mask;
-      while (table[2 * b + 1] !== 0) b = (b + 1) & mask;
-      table[2 * b] = old[i];
-      table[2 * b + 1] = s;
-    }
-    this.table = table;
-    this.mask = mask;
+    this.index.add(hash, slot);
   }
 
   // ---- slots --------------------------------------------------------------------------------
@@ -264,7 +215,7 @@ export class SlotMap<V> {
       slot = this.highWater++;
       if (slot >= this.live.length) this.grow();
     }
-    const pos = this.count; // the caller has not inserted the key yet
+    const pos = this.index.count; // the caller has not inserted the key yet
     this.live[pos] = slot;
     this.livePos[slot] = pos;
     return slot;
@@ -281,10 +232,7 @@ export class SlotMap<V> {
   }
 
   private reset(): void {
-    if (this.mask + 1 > MIN_BUCKETS) this.table = new Int32Array(2 * MIN_BUCKETS);
-    else this.table.fill(0);
-    this.mask = MIN_BUCKETS - 1;
-    this.count = 0;
+    this.index.clear();
     this.keyAt = [];
     this.valueAt = [];
     this.highWater = 0;
