@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Config } from '../src/config/config.js';
 import { RespParser } from '../src/server/resp-parser.js';
+import { ServerContext } from '../src/commands/server-context.js';
+import { REDIS_METADATA } from '../src/commands/redis-metadata.generated.js';
 import { startServer, type StickyServer } from '../src/server/server.js';
 import { encodeCommand, RawClient } from './support/raw-client.js';
 import { exchangeBoth } from './support/raw-exchange.js';
@@ -156,6 +158,14 @@ describe('protocol fuzz: RespParser', () => {
 
 // ---- end to end: the same bytes to Redis and to stickynote ------------------------------------
 
+const implemented = new Set([...new ServerContext().commands.all()].map((c) => c.name));
+const unimplemented = new Set(Object.keys(REDIS_METADATA).filter((name) => !implemented.has(name)));
+
+/** Whether any command in `data` is one Redis has and stickynote does not implement yet. */
+function namesUnimplemented(data: Buffer): boolean {
+  return parse([data]).some((e) => e[0] === 'command' && unimplemented.has(e[1][0].toLowerCase()));
+}
+
 describe('protocol fuzz: server against Redis', () => {
   let redis: RunningServer;
   let ours: StickyServer;
@@ -204,6 +214,8 @@ describe('protocol fuzz: server against Redis', () => {
       fc.asyncProperty(fc.noShrink(fc.array(hostile, { minLength: 25, maxLength: 25 })), async (cases) => {
         await Promise.all(
           cases.map(async (data) => {
+            // Random tokens can spell a Redis command we do not implement yet (e.g. EVAL): not a protocol difference.
+            if (namesUnimplemented(data)) return;
             const [r, o] = await exchangeBoth([redis.port, ours.port], [data], { idleMs: 150 });
             if (o.reply !== r.reply || o.closed !== r.closed) {
               mismatches.push(`input ${JSON.stringify(data.toString('latin1').slice(0, 300))}: redis ${JSON.stringify(r).slice(0, 300)}, ours ${JSON.stringify(o).slice(0, 300)}`);
