@@ -24,23 +24,36 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, proc: ChildProcess, timeoutMs = 10000): Promise<void> {
+/**
+ * Waits until the server on `port` answers and is `proc` itself: another test file may have
+ * taken the same free port a moment earlier, and then our process exits (address in use) while
+ * the other server answers. INFO's process_id tells them apart.
+ */
+async function waitForServer(port: number, proc: ChildProcess, password: string | undefined, timeoutMs = 10000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`);
     try {
       const c = await RawClient.connect(port);
-      const r = await c.send('PING');
-      c.close();
-      // A server started with --requirepass answers NOAUTH: it is up all the same.
-      if (r.reply.t === 'status' || (r.reply.t === 'error' && r.reply.v.startsWith('NOAUTH'))) return;
+      try {
+        if (password !== undefined) await c.send('AUTH', password);
+        const r = await c.send('INFO', 'server');
+        const pid = /process_id:(\d+)/.exec(r.reply.t === 'bulk' || r.reply.t === 'verbatim' ? String(r.reply.v) : '')?.[1];
+        if (pid !== undefined) {
+          if (Number(pid) === proc.pid) return;
+          throw new Error(`port ${port} is served by another process (${pid})`);
+        }
+      } finally {
+        c.close();
+      }
     } catch (e) {
       lastErr = e;
+      if (String(e).includes('another process')) throw e;
     }
     await new Promise((r) => setTimeout(r, 30));
   }
-  throw new Error(`server on port ${port} did not answer PING: ${String(lastErr)}`);
+  throw new Error(`server on port ${port} did not answer: ${String(lastErr)}`);
 }
 
 function stopProcess(proc: ChildProcess): Promise<void> {
@@ -56,15 +69,15 @@ function stopProcess(proc: ChildProcess): Promise<void> {
 }
 
 /**
- * Spawns a server on a free loopback port and waits until it answers PING (NOAUTH counts: a
- * server with --requirepass is up too). Retries on another port if the first was taken meanwhile.
+ * Spawns a server on a free loopback port and waits until it answers (logging in with `password`
+ * when it has one). Retries on another port if the first was taken meanwhile.
  */
-async function spawnOnFreePort(spawnAt: (port: number) => ChildProcess): Promise<{ port: number; proc: ChildProcess }> {
+async function spawnOnFreePort(spawnAt: (port: number) => ChildProcess, password?: string): Promise<{ port: number; proc: ChildProcess }> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const proc = spawnAt(port);
     try {
-      await waitForPing(port, proc);
+      await waitForServer(port, proc, password);
       return { port, proc };
     } catch (e) {
       await stopProcess(proc);
@@ -90,7 +103,7 @@ export async function startRedis(args: string[] = []): Promise<RunningServer> {
     });
     p.stderr?.resume();
     return p;
-  });
+  }, flagValue(args, '--requirepass'));
   const c = await RawClient.connect(port);
   const password = flagValue(args, '--requirepass');
   if (password !== undefined) await c.send('AUTH', password);
@@ -109,6 +122,6 @@ export async function startStickynoteProcess(args: string[] = []): Promise<Runni
     p.stdout?.resume();
     p.stderr?.resume();
     return p;
-  });
+  }, flagValue(args, '--requirepass'));
   return { port, version: 'stickynote', pid: proc.pid, proc, stop: () => stopProcess(proc) };
 }
