@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 import { RawClient } from './raw-client.js';
 import { freePort } from './servers.js';
 
@@ -24,7 +25,7 @@ export interface RunResult {
 export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number } & SpawnOptions = {}): Promise<RunResult> {
   const { input, timeoutMs = 20000, ...spawnOpts } = opts;
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOpts });
+    const proc = track(spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOpts }), spawnOpts.detached === true);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     proc.stdout?.on('data', (b: Buffer) => out.push(b));
@@ -69,7 +70,7 @@ export async function spawnBin(args: string[], port: number, opts: { cmd?: strin
   const cmd = opts.cmd ?? process.execPath;
   // Another program (e.g. redis-server) gets `args` as they are; node gets the stickynote binary first.
   const argv = opts.cmdArgs ?? (opts.cmd ? args : [BIN, ...args]);
-  const proc = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], ...opts.spawn });
+  const proc = track(spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], ...opts.spawn }), opts.spawn?.detached === true);
   let output = '';
   proc.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   proc.stderr?.on('data', (b: Buffer) => (output += b.toString()));
@@ -89,7 +90,9 @@ export async function spawnBin(args: string[], port: number, opts: { cmd?: strin
   try {
     await waitUntil(async () => {
       if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}:\n${output}`);
-      return ping(port);
+      // When `proc` is the server itself, it must be the one answering: another test file may
+      // have taken the same free port a moment earlier (then ours fails to bind and exits).
+      return ping(port, opts.cmdArgs === undefined ? proc.pid : undefined);
     }, 10000);
   } catch (e) {
     await stop();
@@ -124,17 +127,24 @@ export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-async function ping(port: number): Promise<boolean> {
+/** True once a server answers PING on `port` (NOAUTH counts); with `pid`, that server must be `pid`. */
+async function ping(port: number, pid?: number): Promise<boolean> {
   try {
     const c = await RawClient.connect(port);
     try {
       const r = await c.send('PING');
       // NOAUTH also proves the server is up.
-      return r.reply.t === 'status' || r.reply.t === 'error';
+      if (r.reply.t !== 'status' && r.reply.t !== 'error') return false;
+      if (pid === undefined || r.reply.t === 'error') return true;
+      const info = (await c.send('INFO', 'server')).reply;
+      const served = /process_id:(\d+)/.exec(info.t === 'bulk' ? String(info.v) : '')?.[1];
+      if (served !== undefined && Number(served) !== pid) throw new Error(`port ${port} is served by another process (${served})`);
+      return true;
     } finally {
       c.close();
     }
-  } catch {
+  } catch (e) {
+    if (String(e).includes('another process')) throw e;
     return false;
   }
 }

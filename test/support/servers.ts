@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 import { RawClient } from './raw-client.js';
 
 export interface RunningServer {
@@ -98,9 +99,9 @@ function flagValue(args: string[], flag: string): string | undefined {
  */
 export async function startRedis(args: string[] = []): Promise<RunningServer> {
   const { port, proc } = await spawnOnFreePort((port) => {
-    const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args], {
+    const p = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    }));
     p.stderr?.resume();
     return p;
   }, flagValue(args, '--requirepass'));
@@ -118,7 +119,7 @@ const BIN = fileURLToPath(new URL('../../src/bin/stickynote-server.js', import.m
 /** Starts stickynote-server as a child process (the real binary) on a free loopback port. */
 export async function startStickynoteProcess(args: string[] = []): Promise<RunningServer & { proc: ChildProcess }> {
   const { port, proc } = await spawnOnFreePort((port) => {
-    const p = spawn(process.execPath, [BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = track(spawn(process.execPath, [BIN, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     p.stdout?.resume();
     p.stderr?.resume();
     return p;
