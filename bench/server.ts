@@ -8,30 +8,19 @@
  * Both servers run as separate processes on free loopback ports and are stopped by PID at the end.
  * Results are also written as JSON to bench/results/.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import { RawClient, encodeCommand } from '../test/support/raw-client.js';
 import { startRedis, startStickynoteProcess, type RunningServer } from '../test/support/servers.js';
+import { machineDescription, peerVersion, redisBenchmark, writeResults } from './support.js';
 
 const TESTS = (process.env.BENCH_TESTS ?? 'set,get,incr,mset').split(',');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const KEYS = Number(process.env.BENCH_KEYS ?? 1000000);
 
-/** Runs redis-benchmark and returns requests/s per test name (upper case, as redis-benchmark names them). */
-function redisBenchmark(port: number, pipeline: number): Map<string, number> {
-  const out = execFileSync(
-    'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-n', String(REQUESTS), '-c', String(CLIENTS), '-P', String(pipeline), '-r', '100000', '-t', TESTS.join(','), '--csv'],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const rps = new Map<string, number>();
-  for (const line of out.split('\n')) {
-    const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    if (m) rps.set(m[1].split(' ')[0], Number(m[2]));
-  }
-  return rps;
+/** redis-benchmark's requests/s per test name (upper case, as redis-benchmark names them). */
+function serverBenchmark(port: number, pipeline: number): Map<string, number> {
+  return redisBenchmark(port, ['-n', String(REQUESTS), '-c', String(CLIENTS), '-P', String(pipeline), '-r', '100000', '-t', TESTS.join(',')]);
 }
 
 function rssBytes(pid: number): number {
@@ -61,8 +50,8 @@ async function settle(): Promise<void> {
 
 async function main(): Promise<void> {
   const date = new Date().toISOString();
-  const machine = `${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
+  const machine = machineDescription();
+  const redisVersion = peerVersion();
   console.log(`bench:server ${date}\nmachine: ${machine}\npeer: ${redisVersion}\n`);
 
   const results: Record<string, unknown> = { date, machine, peer: redisVersion, throughput: {}, memory: {} };
@@ -74,10 +63,10 @@ async function main(): Promise<void> {
 
     for (const pipeline of [1, 16]) {
       // Alternate the order so neither server always runs on a warmer machine.
-      const first = redisBenchmark(redis.port, pipeline);
-      const oursRps = redisBenchmark(ours.port, pipeline);
-      const second = redisBenchmark(redis.port, pipeline);
-      const oursRps2 = redisBenchmark(ours.port, pipeline);
+      const first = serverBenchmark(redis.port, pipeline);
+      const oursRps = serverBenchmark(ours.port, pipeline);
+      const second = serverBenchmark(redis.port, pipeline);
+      const oursRps2 = serverBenchmark(ours.port, pipeline);
       console.log(`redis-benchmark -n ${REQUESTS} -c ${CLIENTS} -P ${pipeline}`);
       console.log('  test       redis rps   stickynote rps   ratio');
       const table: Record<string, { redis: number; stickynote: number; ratio: number }> = {};
@@ -116,10 +105,7 @@ async function main(): Promise<void> {
   } finally {
     for (const s of servers) await s.stop();
   }
-  mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-  const file = new URL(`../../bench/results/server-${date.slice(0, 10)}.json`, import.meta.url);
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nwrote ${file.pathname}`);
+  console.log(`\nwrote ${writeResults('server', date, results)}`);
 }
 
 await main();

@@ -14,12 +14,10 @@
  * Results are also written as JSON to bench/results/types-<date>.json.
  * BENCH_TESTS, BENCH_REQUESTS, BENCH_CLIENTS, BENCH_ZSET_OPS override the defaults.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { Engine } from '../src/embedded.js';
 import { RawClient } from '../test/support/raw-client.js';
 import { startRedis, startStickynoteProcess, type RunningServer } from '../test/support/servers.js';
+import { machineDescription, peerVersion, redisBenchmark, writeResults } from './support.js';
 
 const TESTS = (process.env.BENCH_TESTS ?? 'lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_600').split(',');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100000);
@@ -32,22 +30,11 @@ const BATCH = 1000;
 // ---- redis-benchmark ------------------------------------------------------------------------
 
 /** Runs redis-benchmark on an empty database; returns requests/s per test (LRANGE_100, …). */
-async function redisBenchmark(port: number): Promise<Map<string, number>> {
+async function typesBenchmark(port: number): Promise<Map<string, number>> {
   const c = await RawClient.connect(port);
   await c.send('FLUSHALL');
   c.close();
-  const out = execFileSync(
-    'redis-benchmark',
-    ['-h', '127.0.0.1', '-p', String(port), '-n', String(REQUESTS), '-c', String(CLIENTS), '-r', '100000', '-t', TESTS.join(','), '--csv'],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  const rps = new Map<string, number>();
-  for (const line of out.split('\n')) {
-    const m = /^"([^"]+)","([\d.]+)"/.exec(line);
-    // "LPUSH (needed to benchmark LRANGE)" only fills the list for the LRANGE tests.
-    if (m && !m[1].includes('needed')) rps.set(m[1].split(' ')[0], Number(m[2]));
-  }
-  return rps;
+  return redisBenchmark(port, ['-n', String(REQUESTS), '-c', String(CLIENTS), '-r', '100000', '-t', TESTS.join(',')]);
 }
 
 interface Throughput {
@@ -58,10 +45,10 @@ interface Throughput {
 
 async function throughput(redis: RunningServer, ours: RunningServer): Promise<Record<string, Throughput>> {
   // Alternate the order so neither server always runs on a warmer (or busier) machine.
-  const r1 = await redisBenchmark(redis.port);
-  const o1 = await redisBenchmark(ours.port);
-  const o2 = await redisBenchmark(ours.port);
-  const r2 = await redisBenchmark(redis.port);
+  const r1 = await typesBenchmark(redis.port);
+  const o1 = await typesBenchmark(ours.port);
+  const o2 = await typesBenchmark(ours.port);
+  const r2 = await typesBenchmark(redis.port);
   const table: Record<string, Throughput> = {};
   console.log(`redis-benchmark -n ${REQUESTS} -c ${CLIENTS} -P 1 (mean of 2 runs each)`);
   console.log('  test           redis rps   stickynote rps   ratio');
@@ -132,8 +119,8 @@ function printZset(rows: Record<string, ZsetRow>): void {
 
 async function main(): Promise<void> {
   const date = new Date().toISOString();
-  const machine = `${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  const peer = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
+  const machine = machineDescription();
+  const peer = peerVersion();
   console.log(`bench:types ${date}\nmachine: ${machine}\npeer: ${peer}\n`);
   const results: Record<string, unknown> = { date, machine, peer };
 
@@ -160,10 +147,7 @@ async function main(): Promise<void> {
   } finally {
     for (const s of servers) await s.stop();
   }
-  mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-  const file = new URL(`../../bench/results/types-${date.slice(0, 10)}.json`, import.meta.url);
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nwrote ${file.pathname}`);
+  console.log(`\nwrote ${writeResults('types', date, results)}`);
 }
 
 await main();
