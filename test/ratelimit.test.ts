@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RateLimiter, type RateLimiterOptions, type RateLimitResult } from '../src/cache/ratelimit/index.js';
 import { hashSlot } from '../src/cache/stores/keys.js';
+import { EmbeddedStore } from '../src/cache/stores/embedded.js';
 import type { Store } from '../src/cache/stores/types.js';
 import { ManualClock } from '../src/engine/clock.js';
 import { startBackends, type Backends } from './support/toolkit-backends.js';
@@ -198,9 +199,9 @@ describe('rate limiters on every store', () => {
 });
 
 test('keys: one hash-tagged key per id, the id as the tag (one cluster slot)', () => {
-  const rl = new RateLimiter({ kind: 'redis' } as Store, { algorithm: 'gcra', limit: 1, period: 1000 });
+  const rl = new RateLimiter(new EmbeddedStore(), { algorithm: 'gcra', limit: 1, period: 1000 });
   assert.equal(rl.key('user:42'), 'rl:gcra:{user:42}');
   assert.equal(hashSlot(rl.key('user:42')), hashSlot('user:42'));
-  assert.throws(() => new RateLimiter({ kind: 'redis' } as Store, { algorithm: 'gcra', limit: 0, period: 1000 }), RangeError);
-  assert.throws(() => new RateLimiter({ kind: 'redis' } as Store, { algorithm: 'sliding-window', limit: 1, window: 'soon' }), RangeError);
+  assert.throws(() => new RateLimiter(new EmbeddedStore(), { algorithm: 'gcra', limit: 0, period: 1000 }), RangeError);
+  assert.throws(() => new RateLimiter(new EmbeddedStore(), { algorithm: 'sliding-window', limit: 1, window: 'soon' }), RangeError);
 });

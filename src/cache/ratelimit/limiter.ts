@@ -1,6 +1,7 @@
 import type { Clock } from '../../engine/clock.js';
 import { taggedKey } from '../stores/keys.js';
-import type { Script, Store, StoreReply } from '../stores/types.js';
+import { createStore, type RedisClientLike, type Script, type Store, type StoreReply } from '../stores/index.js';
+import type { EmbeddedClient } from '../../embedded.js';
 import { fixedWindow, gcra, slidingWindow, tokenBucket, type RawDecision } from './algorithms.js';
 import { toMs, type Duration } from './duration.js';
 
@@ -102,10 +103,11 @@ export class RateLimiter {
   private readonly plan: Plan;
   private readonly clock: Clock | undefined;
 
-  constructor(
-    readonly store: Store,
-    options: RateLimiterOptions,
-  ) {
+  readonly store: Store;
+
+  /** `backend`: a Store, an ioredis/node-redis client or cluster, or an embedded Engine (see createStore). */
+  constructor(backend: Store | EmbeddedClient | RedisClientLike, options: RateLimiterOptions) {
+    this.store = createStore(backend);
     this.algorithm = options.algorithm;
     this.plan = plan(options);
     this.prefix = options.prefix ?? `rl:${options.algorithm}:`;
