@@ -80,7 +80,9 @@ export class Lock {
 
   /** Deletes the lock if it still holds our token; false if it had expired or was taken over. */
   async release(): Promise<boolean> {
-    return (await this.locks.store.run(releaseScript, [this.key], [this.token])) === 1;
+    const ok = (await this.locks.store.run(releaseScript, [this.key], [this.token])) === 1;
+    if (ok) this.locks.counts.released++;
+    return ok;
   }
 
   /** Sets the TTL to `ttl` (default: the lock's) if the lock still holds our token; false (and the signal aborts) if not. */
@@ -88,14 +90,20 @@ export class Lock {
     const ms = Math.ceil(toMs(ttl));
     const sent = Date.now();
     const ok = (await this.locks.store.run(extendScript, [this.key], [this.token, ms])) === 1;
-    if (ok) this.validUntil = sent + ms;
-    else this.markLost();
+    if (ok) {
+      this.validUntil = sent + ms;
+      this.locks.counts.extended++;
+    } else {
+      this.markLost();
+    }
     return ok;
   }
 
   /** @internal */
   markLost(): void {
-    if (!this.lost.signal.aborted) this.lost.abort(new LockLostError(this.name));
+    if (this.lost.signal.aborted) return;
+    this.locks.counts.lost++;
+    this.lost.abort(new LockLostError(this.name));
   }
 }
 
@@ -113,6 +121,8 @@ export class Locks {
   readonly prefix: string;
   readonly ttl: number;
   private readonly defaults: Required<Omit<LockOptions, 'signal' | 'ttl'>>;
+  /** @internal Counters behind stats(); Lock objects report releases, extensions and losses here. */
+  readonly counts = { acquired: 0, contended: 0, timeouts: 0, released: 0, extended: 0, lost: 0 };
 
   readonly store: Store;
 
@@ -122,6 +132,14 @@ export class Locks {
     this.prefix = options.prefix ?? 'lock:';
     this.ttl = positiveMs('ttl', options.ttl ?? 10_000);
     this.defaults = { wait: options.wait ?? 5000, retryDelay: options.retryDelay ?? 50 };
+  }
+
+  /**
+   * Since creation: locks acquired, attempts that found the lock held, acquire() timeouts, releases
+   * and extensions that succeeded, and locks found lost (for metrics).
+   */
+  stats(): { acquired: number; contended: number; timeouts: number; released: number; extended: number; lost: number } {
+    return { ...this.counts };
   }
 
   /** The key holding `name`'s token (the fencing counter is this key + ':fence', same slot). */
@@ -145,7 +163,10 @@ export class Locks {
       const { lock, holderTtl } = await this.attempt(name, ttl);
       if (lock) return lock;
       const left = deadline - Date.now();
-      if (left <= 0) throw new LockTimeoutError(name);
+      if (left <= 0) {
+        this.counts.timeouts++;
+        throw new LockTimeoutError(name);
+      }
       // Jittered, and no longer than the holder's TTL (a crashed holder's lock frees up then) or our deadline.
       const pause = Math.min(delay * (0.5 + Math.random()), holderTtl > 0 ? holderTtl + 1 : delay, left);
       await sleep(Math.max(1, pause), undefined, { signal: options.signal });
@@ -176,7 +197,11 @@ export class Locks {
     const token = randomBytes(16).toString('hex');
     const sent = Date.now();
     const [ok, value] = (await this.store.run(acquireScript, [key, `${key}:fence`], [token, Math.ceil(ttl)])) as [number, number];
-    if (ok === 1) return { lock: new Lock(this, name, key, token, Number(value), sent + ttl), holderTtl: 0 };
+    if (ok === 1) {
+      this.counts.acquired++;
+      return { lock: new Lock(this, name, key, token, Number(value), sent + ttl), holderTtl: 0 };
+    }
+    this.counts.contended++;
     return { lock: null, holderTtl: Number(value) };
   }
 

@@ -102,6 +102,8 @@ export class RateLimiter {
   readonly prefix: string;
   private readonly plan: Plan;
   private readonly clock: Clock | undefined;
+  private allowed = 0;
+  private refused = 0;
 
   readonly store: Store;
 
@@ -124,7 +126,15 @@ export class RateLimiter {
     const cost = positiveInteger('cost', options.cost ?? 1);
     if (cost > this.plan.limit) throw new RangeError(`cost ${cost} exceeds the limit ${this.plan.limit}: it could never be admitted`);
     const reply = await this.store.run(this.plan.script, [this.key(id)], [this.now(), ...this.plan.params, cost]);
-    return this.result(reply);
+    const result = this.result(reply);
+    if (result.allowed) this.allowed++;
+    else this.refused++;
+    return result;
+  }
+
+  /** Decisions made by this limiter object since it was created (for metrics). */
+  stats(): { allowed: number; refused: number } {
+    return { allowed: this.allowed, refused: this.refused };
   }
 
   /** Forgets `id`'s state: its next request starts with the full allowance. */

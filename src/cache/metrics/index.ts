@@ -1,0 +1,1 @@
+export { PrometheusExporter, type PrometheusExporterOptions, type StatsSource } from './prometheus.js';

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as prom from 'prom-client';
+import { Locks } from '../src/cache/locks/index.js';
+import { PrometheusExporter } from '../src/cache/metrics/index.js';
+import { RateLimiter } from '../src/cache/ratelimit/index.js';
+import { EmbeddedStore } from '../src/cache/stores/embedded.js';
+
+test('Prometheus exporter: rate limiter and lock counters, labelled by name, read at scrape time', async () => {
+  const store = new EmbeddedStore();
+  const api = new RateLimiter(store, { algorithm: 'gcra', limit: 2, period: '1m' });
+  const login = new RateLimiter(store, { algorithm: 'fixed-window', limit: 1, window: '1m' });
+  const locks = new Locks(store, { wait: 0 });
+  const exporter = new PrometheusExporter(prom).add('ratelimit', 'api', api).add('ratelimit', 'login', login).add('lock', 'jobs', locks);
+  for (let i = 0; i < 3; i++) await api.limit('u');
+  await login.limit('u');
+  const lock = await locks.acquire('x');
+  await assert.rejects(locks.acquire('x'));
+  await lock.release();
+
+  const text = await exporter.metrics();
+  assert.match(text, /# TYPE stickynote_ratelimit_allowed_total counter/);
+  assert.match(text, /stickynote_ratelimit_allowed_total\{name="api"\} 2\n/);
+  assert.match(text, /stickynote_ratelimit_refused_total\{name="api"\} 1\n/);
+  assert.match(text, /stickynote_ratelimit_allowed_total\{name="login"\} 1\n/);
+  assert.match(text, /stickynote_lock_acquired_total\{name="jobs"\} 1\n/);
+  assert.match(text, /stickynote_lock_contended_total\{name="jobs"\} 1\n/);
+  assert.match(text, /stickynote_lock_timeouts_total\{name="jobs"\} 1\n/);
+  assert.match(text, /stickynote_lock_released_total\{name="jobs"\} 1\n/);
+  // Later scrapes see later totals (mirrored, not added twice).
+  await api.limit('v');
+  assert.match(await exporter.metrics(), /stickynote_ratelimit_allowed_total\{name="api"\} 3\n/);
+  assert.throws(() => exporter.add('ratelimit', 'api', api), /already exported/);
+  assert.equal(exporter.contentType.startsWith('text/plain'), true);
+});
