@@ -1,2 +1,1 @@
 export { RateLimiter, type RateLimiterOptions, type RateLimitAlgorithm, type RateLimitResult } from './limiter.js';
-export type { Duration } from './duration.js';
