@@ -1,0 +1,731 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { EmbeddedClient } from '../embedded.js';
+import { type Duration, toMs } from './duration.js';
+import { type Entry, type Serializer, decodeEntry, encodeEntry, jsonSerializer } from './entry.js';
+import { L1 } from './l1.js';
+import { createStore } from './stores/index.js';
+import { escapeGlob, taggedKey } from './stores/keys.js';
+import type { RedisClientLike } from './stores/redis.js';
+import { commitWithLease, releaseLease, writeAndRevoke } from './stores/scripts.js';
+import type { Store, Subscription, Tracking } from './stores/types.js';
+
+/** Options of one entry; each can be set per cache (defaults) and per call. */
+export interface EntryOptions {
+  /** How long a value is fresh (ms or '5m'). Default '5m'. */
+  ttl?: Duration;
+  /**
+   * Share of the TTL taken off at random (0..1; false = none). Default 0.1: keys written together
+   * don't all expire together and stampede the database together.
+   */
+  jitter?: number | false;
+  /**
+   * How long past its TTL a value is kept as stale. Stale values are served while one caller
+   * reloads (other processes, `softTimeout`) and when the loader fails. Default false (none).
+   */
+  grace?: Duration | false;
+  /** With grace: serve the stale value when the loader throws (default true). */
+  serveStaleOnError?: boolean;
+  /**
+   * With a stale value at hand: wait this long for the loader, then serve the stale value and let
+   * the load finish in the background. 0 = stale-while-revalidate. Default: wait for the loader.
+   */
+  softTimeout?: Duration;
+  /** Give up on a loader after this long: CacheTimeoutError (or the stale value), loader aborted. */
+  hardTimeout?: Duration;
+  /**
+   * Cache "not found" (the loader returned undefined) for this long. Default false: absence is not
+   * cached, every call asks the loader again.
+   */
+  negativeTtl?: Duration | false;
+  /**
+   * Probabilistic early recompute (XFetch) with this beta (1 is the paper's choice; higher refreshes
+   * earlier). A hit close to expiry starts a background refresh, so a hot key never expires under
+   * load. Default false.
+   */
+  earlyRefresh?: number | false;
+}
+
+export interface SetOptions extends EntryOptions {
+  /** Tags for invalidateTags(). */
+  tags?: string[];
+}
+
+export type GetOrSetOptions = SetOptions;
+
+export interface CacheOptions extends EntryOptions {
+  /**
+   * Where entries live: nothing (a new embedded engine), an `Engine`/session, an ioredis
+   * `Redis`/`Cluster`, a node-redis client/cluster, or a Store.
+   */
+  store?: Store | EmbeddedClient | RedisClientLike;
+  /** Prefix of every key (default 'sn:'). */
+  prefix?: string;
+  serializer?: Serializer;
+  lease?: {
+    /** Lifetime of a load lease: a loader that dies holding it blocks others this long (default '10s'). */
+    ttl?: Duration;
+    /** Waiters re-check this often if no landing message arrives (default '100ms'). */
+    pollInterval?: Duration;
+  };
+  /** In-process tier in front of the store (true: 10,000 entries). Default false. */
+  l1?: boolean | { maxEntries?: number };
+}
+
+/** What the loader may read and decide. */
+export interface LoaderContext<T> {
+  readonly key: string;
+  /** The stale value being replaced, if any. */
+  readonly stale: T | undefined;
+  /** Aborted when the hard timeout passes. */
+  readonly signal: AbortSignal;
+  /** TTL for this value, in ms: adaptive TTL from what was loaded. */
+  ttl: number;
+  /** Sets `ttl` from a Duration ('10s'). */
+  setTtl(ttl: Duration): void;
+  /** Don't cache this result (it is still returned). */
+  skip(): void;
+}
+
+export type Loader<T> = (ctx: LoaderContext<T>) => T | Promise<T>;
+
+export class CacheTimeoutError extends Error {
+  constructor(key: string, ms: number) {
+    super(`cache loader for '${key}' did not finish within ${ms} ms`);
+    this.name = 'CacheTimeoutError';
+  }
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Stale values served (grace: during a refresh, after a soft timeout, on loader error). */
+  staleServed: number;
+  /** Loader calls. */
+  loads: number;
+  loadErrors: number;
+  /** Loads that waited for another process's lease. */
+  leaseWaits: number;
+  /** Loaded values not stored because an invalidation revoked their lease meanwhile. */
+  refusedWrites: number;
+  l1Hits: number;
+  l1Size: number;
+  l1Invalidations: number;
+  l1Flushes: number;
+}
+
+export interface CacheEvents {
+  hit: { key: string };
+  miss: { key: string };
+  stale: { key: string; reason: 'refreshing' | 'softTimeout' | 'hardTimeout' | 'error' };
+  load: { key: string };
+  loaded: { key: string; ms: number };
+  loadError: { key: string; error: unknown };
+  leaseWait: { key: string };
+  refused: { key: string };
+  invalidate: { keys?: string[]; tags?: string[]; pattern?: string; namespace?: string };
+}
+
+interface Resolved {
+  ttl: number;
+  jitter: number;
+  grace: number;
+  serveStaleOnError: boolean;
+  softTimeout: number | undefined;
+  hardTimeout: number | undefined;
+  negativeTtl: number | undefined;
+  beta: number | undefined;
+  tags: string[] | undefined;
+}
+
+function resolve(o: SetOptions, base?: Resolved): Resolved {
+  return {
+    ttl: o.ttl !== undefined ? toMs(o.ttl) : (base?.ttl ?? 300_000),
+    jitter: o.jitter !== undefined ? (o.jitter === false ? 0 : o.jitter) : (base?.jitter ?? 0.1),
+    grace: o.grace !== undefined ? (o.grace === false ? 0 : toMs(o.grace)) : (base?.grace ?? 0),
+    serveStaleOnError: o.serveStaleOnError ?? base?.serveStaleOnError ?? true,
+    softTimeout: o.softTimeout !== undefined ? toMs(o.softTimeout) : base?.softTimeout,
+    hardTimeout: o.hardTimeout !== undefined ? toMs(o.hardTimeout) : base?.hardTimeout,
+    negativeTtl: o.negativeTtl !== undefined ? (o.negativeTtl === false ? undefined : toMs(o.negativeTtl)) : base?.negativeTtl,
+    beta: o.earlyRefresh !== undefined ? (o.earlyRefresh === false ? undefined : o.earlyRefresh) : base?.beta,
+    tags: o.tags,
+  };
+}
+
+const token = () => randomBytes(12).toString('base64url');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const valueOf = <T>(e: Entry) => (e.negative ? undefined : e.value) as T;
+
+class Ctx<T> implements LoaderContext<T> {
+  readonly controller = new AbortController();
+  skipped = false;
+  constructor(
+    readonly key: string,
+    readonly stale: T | undefined,
+    public ttl: number,
+  ) {}
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  setTtl(ttl: Duration): void {
+    this.ttl = toMs(ttl);
+  }
+  skip(): void {
+    this.skipped = true;
+  }
+}
+
+/** A lease waiter: woken by a landing message or after the poll interval. */
+interface Waiter {
+  wait(ms: number): Promise<void>;
+  cancel(): void;
+}
+
+/**
+ * What all namespaces of one cache share: the store, the in-process flights, the landing
+ * channel, the L1 and its coherence, counters and events.
+ */
+class Core {
+  readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, loads: 0, loadErrors: 0, leaseWaits: 0, refusedWrites: 0, l1Hits: 0, l1Size: 0, l1Invalidations: 0, l1Flushes: 0 };
+  readonly emitter = new EventEmitter();
+  readonly flights = new Map<string, Promise<Entry>>();
+  readonly l1: L1 | null;
+  readonly id = token();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private landing: Promise<Subscription> | null = null;
+  private bus: Subscription | null = null;
+  private tracking: Tracking | null = null;
+  private coherence: Promise<void> = Promise.resolve();
+  private retry: NodeJS.Timeout | null = null;
+  closed = false;
+
+  constructor(
+    readonly store: Store,
+    readonly ownsStore: boolean,
+    readonly root: string,
+    readonly serializer: Serializer,
+    readonly leaseTtl: number,
+    readonly pollInterval: number,
+    l1: CacheOptions['l1'],
+  ) {
+    this.emitter.setMaxListeners(0);
+    this.l1 = l1 ? new L1(typeof l1 === 'object' ? (l1.maxEntries ?? 10_000) : 10_000) : null;
+    if (this.l1) this.coherence = this.startCoherence();
+  }
+
+  emit<K extends keyof CacheEvents>(event: K, data: CacheEvents[K]): void {
+    if (this.emitter.listenerCount(event) > 0) this.emitter.emit(event, data);
+  }
+
+  get landingChannel(): string {
+    return this.root + '__landed';
+  }
+
+  private get busChannel(): string {
+    return this.root + '__inv';
+  }
+
+  /** Subscribes (once) to the channel on which loaders announce that a value landed. */
+  listen(): Promise<Subscription> {
+    this.landing ??= this.store.subscribe(this.landingChannel, (name) => {
+      const set = this.waiters.get(name);
+      if (set) for (const wake of set) wake();
+    });
+    return this.landing;
+  }
+
+  waiter(name: string): Waiter {
+    let wake: () => void = () => {};
+    const woken = new Promise<void>((r) => (wake = r));
+    let set = this.waiters.get(name);
+    if (!set) this.waiters.set(name, (set = new Set()));
+    set.add(wake);
+    let timer: NodeJS.Timeout | undefined;
+    return {
+      wait: (ms) => Promise.race([woken, new Promise<void>((r) => (timer = setTimeout(r, ms)))]),
+      cancel: () => {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (set.size === 0 && this.waiters.get(name) === set) this.waiters.delete(name);
+      },
+    };
+  }
+
+  announce(name: string): Promise<void> {
+    return this.store.publish(this.landingChannel, name).catch(() => {});
+  }
+
+  /** Keys this instance changed: other instances on the pub/sub bus drop them from their L1. */
+  changed(names: string[] | null): void {
+    if (!this.l1) return;
+    if (names === null) this.l1.flush();
+    else this.l1.invalidate(names);
+    if (this.bus) void this.store.publish(this.busChannel, this.id + '|' + (names === null ? '*' : JSON.stringify(names))).catch(() => {});
+  }
+
+  /**
+   * L1 coherence: server-assisted (CLIENT TRACKING BCAST on our prefix) where the server has it,
+   * else the pub/sub bus. The L1 is used only once invalidations are flowing.
+   */
+  private async startCoherence(): Promise<void> {
+    const l1 = this.l1!;
+    try {
+      this.tracking = await this.store.track([this.root], {
+        invalidate: (names) => l1.invalidate(names),
+        lost: () => this.lost(),
+      });
+      if (this.tracking === null) {
+        this.bus = await this.store.subscribe(this.busChannel, (msg) => {
+          const bar = msg.indexOf('|');
+          if (msg.slice(0, bar) === this.id) return;
+          const body = msg.slice(bar + 1);
+          l1.invalidate(body === '*' ? null : (JSON.parse(body) as string[]));
+        });
+      }
+      if (this.closed) return this.stopCoherence();
+      l1.coherent = true;
+    } catch {
+      this.lost();
+    }
+  }
+
+  /** Invalidations may have been missed: drop the L1, stop using it, set coherence up again. */
+  private lost(): void {
+    const l1 = this.l1!;
+    l1.coherent = false;
+    l1.flush();
+    this.tracking = null;
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (!this.closed) this.coherence = this.startCoherence();
+    }, 500);
+    this.retry.unref();
+  }
+
+  private async stopCoherence(): Promise<void> {
+    await this.tracking?.close();
+    await this.bus?.close();
+    this.tracking = this.bus = null;
+  }
+
+  ready(): Promise<void> {
+    return this.coherence;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    if (this.l1) this.l1.coherent = false;
+    await this.coherence;
+    await this.stopCoherence();
+    if (this.landing) await (await this.landing).close();
+    if (this.ownsStore) await this.store.close();
+  }
+}
+
+/**
+ * Cache-aside over a Store, correct under concurrency: single-flight per key in a process, a load
+ * lease across processes, stale-while-revalidate and grace, XFetch early refresh, tags, and
+ * invalidations that a slow reader cannot undo. See docs/cache.md.
+ */
+export class Cache {
+  private readonly defaults: Resolved;
+
+  /** @internal use createCache() */
+  constructor(
+    private readonly core: Core,
+    readonly prefix: string,
+    defaults: Resolved,
+  ) {
+    this.defaults = defaults;
+  }
+
+  get store(): Store {
+    return this.core.store;
+  }
+
+  /** A view whose keys live under `<prefix><name>:`, with its own defaults; clear() clears only it. */
+  namespace(name: string, defaults: EntryOptions = {}): Cache {
+    if (name.includes('{') || name.length === 0) throw new TypeError(`invalid namespace: '${name}'`);
+    return new Cache(this.core, this.prefix + name + ':', resolve(defaults, this.defaults));
+  }
+
+  /** Resolves once the landing subscription and (with L1) invalidation delivery are set up. */
+  async ready(): Promise<void> {
+    await this.core.listen();
+    await this.core.ready();
+  }
+
+  stats(): CacheStats {
+    const s = { ...this.core.stats };
+    if (this.core.l1) {
+      s.l1Size = this.core.l1.size;
+      s.l1Invalidations = this.core.l1.invalidations;
+      s.l1Flushes = this.core.l1.flushes;
+    }
+    return s;
+  }
+
+  on<K extends keyof CacheEvents>(event: K, listener: (data: CacheEvents[K]) => void): this {
+    this.core.emitter.on(event, listener);
+    return this;
+  }
+
+  off<K extends keyof CacheEvents>(event: K, listener: (data: CacheEvents[K]) => void): this {
+    this.core.emitter.off(event, listener);
+    return this;
+  }
+
+  private options(o: SetOptions | undefined): Resolved {
+    return o === undefined ? this.defaults : resolve(o, this.defaults);
+  }
+
+  private name(key: string): string {
+    return taggedKey(this.prefix, key);
+  }
+
+  /** The value of `key`, loading it with `loader` on a miss (once, however many callers ask). */
+  async getOrSet<T>(key: string, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
+    const o = this.options(options);
+    const name = this.name(key);
+    const core = this.core;
+    const now = core.store.now();
+    const entry = await this.read(name, now);
+    if (entry !== null && now < entry.freshUntil) {
+      core.stats.hits++;
+      core.emit('hit', { key });
+      if (o.beta !== undefined && now - entry.delta * o.beta * Math.log(Math.random()) >= entry.freshUntil) {
+        this.flight(key, name, loader, o, entry, true).catch(() => {});
+      }
+      return valueOf<T>(entry);
+    }
+    if (entry === null) {
+      core.stats.misses++;
+      core.emit('miss', { key });
+    }
+    const flight = this.flight(key, name, loader, o, entry, false);
+    const result = entry !== null && o.softTimeout !== undefined ? await this.softly(flight, o.softTimeout) : await flight;
+    if (result === null) return this.servedStale(key, entry!, 'softTimeout');
+    if (entry !== null && result === entry) return this.servedStale(key, entry, 'refreshing');
+    return valueOf<T>(result);
+  }
+
+  /** The flight's entry, or null if `ms` passed first (the flight goes on). */
+  private softly(flight: Promise<Entry>, ms: number): Promise<Entry | null> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([flight, new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]).finally(() => clearTimeout(timer));
+  }
+
+  private servedStale<T>(key: string, entry: Entry, reason: CacheEvents['stale']['reason']): T {
+    this.core.stats.staleServed++;
+    this.core.emit('stale', { key, reason });
+    return valueOf<T>(entry);
+  }
+
+  /** The one load of `name` in this process: joins the one in progress or starts it. */
+  private flight<T>(key: string, name: string, loader: Loader<T>, o: Resolved, stale: Entry | null, force: boolean): Promise<Entry> {
+    const flights = this.core.flights;
+    const running = flights.get(name);
+    if (running) return running;
+    const f = this.lease(key, name, loader, o, stale, force).finally(() => {
+      if (flights.get(name) === f) flights.delete(name);
+    });
+    flights.set(name, f);
+    return f;
+  }
+
+  /**
+   * Across processes: take the load lease (SET NX PX, random token) or wait for the holder's
+   * value to land (landing message, bounded polling). A stale value is served instead of waiting.
+   */
+  private async lease<T>(key: string, name: string, loader: Loader<T>, o: Resolved, stale: Entry | null, force: boolean): Promise<Entry> {
+    const core = this.core;
+    const leaseKey = name + ':lease';
+    const mine = token();
+    await core.listen();
+    let waited = false;
+    for (let first = true; ; first = false) {
+      const waiter = core.waiter(name);
+      try {
+        if (!(force && first)) {
+          const now = core.store.now();
+          const current = await this.read(name, now);
+          if (current !== null && now < current.freshUntil) return current;
+          if (current !== null) stale = current;
+        }
+        if (await core.store.set(leaseKey, mine, { nx: true, px: core.leaseTtl })) return await this.load(key, name, leaseKey, mine, loader, o, stale);
+        if (stale !== null) return stale;
+        if (!waited) {
+          waited = true;
+          core.stats.leaseWaits++;
+          core.emit('leaseWait', { key });
+        }
+        await waiter.wait(core.pollInterval);
+      } finally {
+        waiter.cancel();
+      }
+    }
+  }
+
+  /** Runs the loader under our lease and stores its value only if the lease is still ours. */
+  private async load<T>(key: string, name: string, leaseKey: string, mine: string, loader: Loader<T>, o: Resolved, stale: Entry | null): Promise<Entry> {
+    const core = this.core;
+    let value: T;
+    let ctx: Ctx<T>;
+    let tags: [string, string][] | null = null;
+    const started = performance.now();
+    try {
+      // Tag versions are read before loading: an invalidateTags() during the load makes this value stale.
+      if (o.tags !== undefined && o.tags.length > 0) tags = await this.tagVersions(o.tags, true);
+      ctx = new Ctx<T>(key, stale === null ? undefined : valueOf<T>(stale), o.ttl);
+      core.stats.loads++;
+      core.emit('load', { key });
+      value = await this.bounded(key, loader(ctx), o.hardTimeout, ctx);
+    } catch (error) {
+      core.stats.loadErrors++;
+      core.emit('loadError', { key, error });
+      await this.endLease(name, leaseKey, mine);
+      if (stale !== null && o.serveStaleOnError) return stale;
+      throw error;
+    }
+    const ms = performance.now() - started;
+    core.emit('loaded', { key, ms });
+    const negative = value === undefined;
+    const ttl = negative ? o.negativeTtl : ctx.ttl;
+    const now = core.store.now();
+    if (ttl === undefined || ctx.skipped) {
+      await this.endLease(name, leaseKey, mine);
+      return { negative, value, freshUntil: Infinity, staleUntil: Infinity, delta: ms, tags };
+    }
+    const fresh = Math.round(ttl * (1 - o.jitter * Math.random()));
+    const entry: Entry = { negative, value, freshUntil: now + fresh, staleUntil: now + fresh + o.grace, delta: Math.round(ms), tags };
+    if (fresh + o.grace < 1) {
+      await this.endLease(name, leaseKey, mine);
+      return entry;
+    }
+    const stored = await core.store.run(commitWithLease, [name, leaseKey], [mine, encodeEntry(entry, core.serializer), fresh + o.grace]);
+    if (stored === 1) {
+      core.changed([name]);
+      core.l1?.set(name, entry);
+    } else {
+      core.stats.refusedWrites++;
+      core.emit('refused', { key });
+    }
+    await core.announce(name);
+    return entry;
+  }
+
+  /** The loader's result, or CacheTimeoutError (loader aborted) once the hard timeout passes. */
+  private bounded<T>(key: string, loading: T | Promise<T>, ms: number | undefined, ctx: Ctx<T>): Promise<T> {
+    if (ms === undefined) return Promise.resolve(loading);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ctx.controller.abort();
+        reject(new CacheTimeoutError(key, ms));
+      }, ms);
+    });
+    return Promise.race([Promise.resolve(loading), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Releases our lease (if still ours) and wakes the waiters, who then take over. */
+  private async endLease(name: string, leaseKey: string, mine: string): Promise<void> {
+    await this.core.store.run(releaseLease, [leaseKey], [mine]).catch(() => {});
+    await this.core.announce(name);
+  }
+
+  /** The entry under `name` if present, unexpired and not invalidated by a tag; L1 first. */
+  private async read(name: string, now: number): Promise<Entry | null> {
+    const core = this.core;
+    const l1 = core.l1;
+    let e = l1?.get(name);
+    if (e !== undefined) {
+      core.stats.l1Hits++;
+    } else {
+      l1?.begin(name);
+      let raw: string | null;
+      let keep = false;
+      try {
+        raw = await core.store.get(name);
+      } finally {
+        if (l1) keep = l1.end(name);
+      }
+      if (raw === null) return null;
+      try {
+        const decoded = decodeEntry(raw, core.serializer);
+        if (decoded === null) return null;
+        e = decoded;
+      } catch {
+        return null; // not readable by our serializer: a miss, and the next load overwrites it
+      }
+      if (keep) l1!.set(name, e);
+    }
+    if (now >= e.staleUntil) return null;
+    if (e.tags !== null && !(await this.tagsCurrent(e.tags))) return null;
+    return e;
+  }
+
+  private tagKey(tag: string): string {
+    return taggedKey(this.prefix + '#tag', tag);
+  }
+
+  /**
+   * Current version of each tag. With `create`, a tag without one gets a random version first
+   * (SET NX GET), so every entry records a real version: a tag key lost to eviction then reads
+   * as a mismatch (stale), never as "not invalidated".
+   */
+  private async tagVersions(tags: string[], create: boolean): Promise<[string, string][]> {
+    const core = this.core;
+    return Promise.all(
+      tags.map(async (tag): Promise<[string, string]> => {
+        const k = this.tagKey(tag);
+        const cached = core.l1?.tagVersion(k);
+        if (cached !== undefined) return [tag, cached];
+        core.l1?.begin(k);
+        let v: string | null;
+        let keep = false;
+        try {
+          if (create) {
+            const fresh = token();
+            v = ((await core.store.command(['SET', k, fresh, 'NX', 'GET'], k)) as string | null) ?? fresh;
+          } else {
+            v = await core.store.get(k);
+          }
+        } finally {
+          if (core.l1) keep = core.l1.end(k);
+        }
+        if (v === null) return [tag, ''];
+        if (keep) core.l1!.setTagVersion(k, v);
+        return [tag, v];
+      }),
+    );
+  }
+
+  private async tagsCurrent(recorded: [string, string][]): Promise<boolean> {
+    const current = await this.tagVersions(
+      recorded.map((t) => t[0]),
+      false,
+    );
+    return current.every(([, v], i) => v !== '' && v === recorded[i][1]);
+  }
+
+  /** The fresh value of `key` (undefined on a miss); `allowStale` also returns a value in grace. */
+  async get<T>(key: string, options: { allowStale?: boolean } = {}): Promise<T | undefined> {
+    const core = this.core;
+    const now = core.store.now();
+    const e = await this.read(this.name(key), now);
+    if (e === null || (now >= e.freshUntil && !options.allowStale)) {
+      core.stats.misses++;
+      core.emit('miss', { key });
+      return undefined;
+    }
+    core.stats.hits++;
+    core.emit('hit', { key });
+    return valueOf<T>(e);
+  }
+
+  /** True if `key` holds a fresh value (a cached "not found" is not a value). */
+  async has(key: string): Promise<boolean> {
+    const now = this.core.store.now();
+    const e = await this.read(this.name(key), now);
+    return e !== null && !e.negative && now < e.freshUntil;
+  }
+
+  /**
+   * Writes `value` (a write-through after updating the database). Outstanding load leases on the
+   * key are revoked, so a slower reader's older value cannot replace this one.
+   */
+  async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
+    const core = this.core;
+    const o = this.options(options);
+    const name = this.name(key);
+    const tags = o.tags !== undefined && o.tags.length > 0 ? await this.tagVersions(o.tags, true) : null;
+    const now = core.store.now();
+    const negative = value === undefined;
+    const ttl = negative ? (o.negativeTtl ?? 0) : o.ttl;
+    const fresh = Math.round(ttl * (1 - o.jitter * Math.random()));
+    const entry: Entry = { negative, value, freshUntil: now + fresh, staleUntil: now + fresh + o.grace, delta: 0, tags };
+    if (fresh + o.grace < 1) {
+      await this.delete(key);
+      return;
+    }
+    await core.store.run(writeAndRevoke, [name, name + ':lease'], [encodeEntry(entry, core.serializer), fresh + o.grace]);
+    core.changed([name]);
+    core.l1?.set(name, entry);
+    await core.announce(name);
+  }
+
+  /**
+   * Invalidates `key`: removes the value and its outstanding lease, so a load that started before
+   * (and may have read the old data) cannot store its result. True if a value was removed.
+   */
+  async delete(key: string): Promise<boolean> {
+    const name = this.name(key);
+    const n = await this.core.store.unlink([name, name + ':lease']);
+    this.core.changed([name]);
+    this.core.emit('invalidate', { keys: [key] });
+    return n > 0;
+  }
+
+  /**
+   * Invalidates every entry tagged with any of `tags`: each tag gets a new version, and entries
+   * recorded under an older one read as misses from now on (also those still being loaded).
+   */
+  async invalidateTags(tags: string[]): Promise<void> {
+    const core = this.core;
+    const names = tags.map((t) => this.tagKey(t));
+    await Promise.all(names.map((k) => core.store.set(k, token())));
+    core.changed(names);
+    core.emit('invalidate', { tags });
+  }
+
+  /**
+   * Deletes the entries whose key matches the glob `pattern` ('user:*'), with SCAN + UNLINK in
+   * batches on every master (never KEYS). Their leases go too. Returns the number of entries.
+   */
+  async deleteMatching(pattern: string): Promise<number> {
+    const match = escapeGlob(this.prefix) + '{' + pattern.replace(/%/g, '%25').replace(/\}/g, '%7D') + '}*';
+    const n = await this.unlinkScan(match, true);
+    this.core.emit('invalidate', { pattern });
+    return n;
+  }
+
+  /** Deletes every entry of this cache (or of its namespace `namespace`), tags included. */
+  async clear(namespace?: string): Promise<number> {
+    const prefix = namespace === undefined ? this.prefix : this.prefix + namespace + ':';
+    const n = await this.unlinkScan(escapeGlob(prefix) + '*', false);
+    this.core.changed(null);
+    this.core.emit('invalidate', { namespace: prefix });
+    return n;
+  }
+
+  private async unlinkScan(match: string, announce: boolean): Promise<number> {
+    let entries = 0;
+    for await (const batch of this.core.store.scan(match)) {
+      for (const k of batch) if (k.endsWith('}') && !k.includes('#tag{')) entries++;
+      await this.core.store.unlink(batch);
+      if (announce) this.core.changed(batch);
+    }
+    return entries;
+  }
+
+  /** Stops subscriptions and tracking (and the store if the cache created it). */
+  async close(): Promise<void> {
+    await this.core.close();
+  }
+}
+
+/**
+ * A cache: `createCache()` runs on a new embedded engine (no server); `createCache({ store: redis })`
+ * on an ioredis/node-redis client (standalone or cluster) or any Store.
+ */
+export function createCache(options: CacheOptions = {}): Cache {
+  const owns = options.store === undefined || !('run' in options.store && 'track' in options.store);
+  const store = createStore(options.store);
+  const prefix = options.prefix ?? 'sn:';
+  if (prefix.includes('{')) throw new TypeError(`invalid prefix: '${prefix}'`);
+  const core = new Core(store, owns, prefix, options.serializer ?? jsonSerializer, toMs(options.lease?.ttl ?? '10s'), toMs(options.lease?.pollInterval ?? '100ms'), options.l1);
+  return new Cache(core, prefix, resolve(options));
+}
