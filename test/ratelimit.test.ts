@@ -203,5 +203,5 @@ test('keys: one hash-tagged key per id, the id as the tag (one cluster slot)', (
   assert.equal(rl.key('user:42'), 'rl:gcra:{user:42}');
   assert.equal(hashSlot(rl.key('user:42')), hashSlot('user:42'));
   assert.throws(() => new RateLimiter(new EmbeddedStore(), { algorithm: 'gcra', limit: 0, period: 1000 }), RangeError);
-  assert.throws(() => new RateLimiter(new EmbeddedStore(), { algorithm: 'sliding-window', limit: 1, window: 'soon' }), RangeError);
+  assert.throws(() => new RateLimiter(new EmbeddedStore(), { algorithm: 'sliding-window', limit: 1, window: 'soon' }), TypeError);
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toMs, type Duration } from '../ratelimit/duration.js';
+import { toMs, type Duration } from '../duration.js';
 import { taggedKey } from '../stores/keys.js';
 import { createStore, type RedisClientLike, type Store } from '../stores/index.js';
 import type { EmbeddedClient } from '../../embedded.js';
