@@ -1,0 +1,625 @@
+import { createHash } from 'node:crypto';
+import { Client } from '../commands/client.js';
+import { call } from '../commands/dispatch.js';
+import { ReplyError, type ReplySink } from '../commands/reply.js';
+import type { ServerContext } from '../commands/server-context.js';
+import type { Command } from '../commands/table.js';
+import { formatDouble } from '../engine/double-format.js';
+import { LuaSink } from './lua-sink.js';
+import {
+  type LuaWasm,
+  luaWasm,
+  LUA_OK,
+  LUA_REGISTRYINDEX,
+  LUA_TBOOLEAN,
+  LUA_TNIL,
+  LUA_TNUMBER,
+  LUA_TSTRING,
+  LUA_TTABLE,
+} from './lua-wasm.js';
+import { PRELUDE } from './prelude.js';
+import { registerLibraries } from './libs.js';
+
+/** Script flags from a `#!lua flags=…` shebang (Redis's SCRIPT_FLAG_*). */
+export interface ScriptFlags {
+  noWrites: boolean;
+  allowOom: boolean;
+  allowStale: boolean;
+  noCluster: boolean;
+  allowCrossSlot: boolean;
+  /** No shebang: Redis's "eval compatibility mode" (no flag checks before running). */
+  compat: boolean;
+}
+
+/** A compiled script: its Lua function is kept in the registry under `ref`. */
+export interface Script {
+  readonly sha: string;
+  readonly body: string;
+  readonly ref: number;
+  readonly flags: ScriptFlags;
+}
+
+/** What the running script may do, read by redis.call. */
+interface RunContext {
+  caller: Client;
+  readOnly: boolean;
+  /** Name shown in error replies: the sha for EVAL, the function name for FCALL. */
+  name: string;
+}
+
+const REDIS_VERSION = '7.0.15';
+const REDIS_VERSION_NUM = 0x07000f;
+
+/** Redis's shebang flag names (script.c scripts_flags_def). */
+const FLAG_NAMES: Record<string, keyof ScriptFlags> = {
+  'no-writes': 'noWrites',
+  'allow-oom': 'allowOom',
+  'allow-stale': 'allowStale',
+  'no-cluster': 'noCluster',
+  'allow-cross-slot-keys': 'allowCrossSlot',
+};
+
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(s, 'latin1').digest('hex');
+}
+
+/**
+ * Parses Redis's script flags from a shebang line (evalExtractShebangFlags); returns the flags
+ * and how many bytes the shebang line takes (its newline stays, so line numbers don't move).
+ */
+export function parseShebang(body: string): { flags: ScriptFlags; skip: number } {
+  const flags: ScriptFlags = { noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlot: false, compat: true };
+  if (!body.startsWith('#!')) return { flags, skip: 0 };
+  const end = body.indexOf('\n');
+  if (end === -1) throw new ReplyError('ERR Invalid script shebang');
+  const parts = body.slice(0, end).split(' ');
+  if (parts[0] !== '#!lua') throw new ReplyError(`ERR Unexpected engine in script shebang: ${parts[0]}`);
+  flags.compat = false;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i];
+    if (!part.startsWith('flags=')) throw new ReplyError(`ERR Unknown lua shebang option: ${part}`);
+    const list = part.slice(6);
+    if (list === '') continue;
+    for (const name of list.split(',')) {
+      const key = FLAG_NAMES[name];
+      if (key === undefined) throw new ReplyError(`ERR Unexpected flag in script shebang: ${name}`);
+      flags[key] = true;
+    }
+  }
+  return { flags, skip: end };
+}
+
+/** VMs by the id stored in each lua_State's extra space (so JS callbacks find theirs). */
+const vms: (ScriptVm | undefined)[] = [];
+
+/** The JS functions Lua calls, registered once per wasm instance. */
+interface Callbacks {
+  call: number;
+  pcall: number;
+  sha1hex: number;
+  log: number;
+  setresp: number;
+  setRepl: number;
+}
+let callbacks: Callbacks | null = null;
+
+function vmOf(w: LuaWasm, L: number): ScriptVm {
+  return vms[w.mem().readInt32LE(L - 4)]!;
+}
+
+function registerCallbacks(w: LuaWasm): Callbacks {
+  const api = w.api;
+  // Each returns its result count, or raises: lua_error is called outside any JS try/catch so
+  // Lua's longjmp (a thrown Infinity) unwinds through this frame untouched.
+  const wrap = (fn: (vm: ScriptVm, L: number) => number) =>
+    w.addFunction(
+      (L: number) => {
+        let n: number;
+        try {
+          n = fn(vmOf(w, L), L);
+        } catch (e) {
+          if (e === Infinity) throw e;
+          console.error('stickynote: internal error in a Lua callback:', e);
+          api.lua_settop(L, 0);
+          w.pushString(L, `ERR internal error: ${(e as Error)?.message ?? e}`);
+          n = -1;
+        }
+        return n === -1 ? api.lua_error(L) : n;
+      },
+      1,
+      true,
+    );
+  return {
+    call: wrap((vm, L) => vm.redisCommand(L, true)),
+    pcall: wrap((vm, L) => vm.redisCommand(L, false)),
+    sha1hex: wrap((vm, L) => vm.sha1hex(L)),
+    log: wrap((vm, L) => vm.log(L)),
+    setresp: wrap((vm, L) => vm.setResp(L)),
+    setRepl: wrap((vm, L) => vm.setRepl(L)),
+  };
+}
+
+const NO_CONTEXT: RunContext | null = null;
+
+/**
+ * One Lua VM per server (Redis has one for all clients): the sandboxed globals, the script cache
+ * by SHA1, and the bridge between redis.call and the command table. Scripts run synchronously
+ * on the Node thread, so no other client runs in between (atomicity for free).
+ */
+export class ScriptVm {
+  private readonly w: LuaWasm;
+  private L: number;
+  private id: number;
+  /** The coroutine scripts run in, and the registry refs of its helpers. */
+  private thread = 0;
+  private threadRef = 0;
+  private sandboxRef = 0;
+  private runnerRef = 0;
+  readonly scripts = new Map<string, Script>();
+  private readonly sink: LuaSink;
+  /** The client redis.call runs commands as (Redis's lua_client). */
+  private readonly scriptClient: Client;
+  private ctx: RunContext | null = NO_CONTEXT;
+  private readonly keyNames: number;
+  private readonly argvNames: number;
+
+  constructor(private readonly server: ServerContext) {
+    this.w = luaWasm();
+    callbacks ??= registerCallbacks(this.w);
+    this.sink = new LuaSink(this.w);
+    this.scriptClient = new Client(server, this.sink);
+    this.scriptClient.authenticated = true;
+    this.keyNames = this.w.cstr('KEYS');
+    this.argvNames = this.w.cstr('ARGV');
+    this.L = 0;
+    this.id = -1;
+    this.open();
+  }
+
+  /** Creates the Lua state: libraries, the redis table, the 5.1 prelude, global protection. */
+  private open(): void {
+    const w = this.w;
+    const api = w.api;
+    const L = api.luaL_newstate();
+    if (L === 0) throw new Error('Lua VM: cannot create a state');
+    this.L = L;
+    let id = vms.indexOf(undefined);
+    if (id === -1) id = vms.length;
+    vms[id] = this;
+    this.id = id;
+    w.mem().writeInt32LE(id, L - 4);
+    api.luaL_openlibs(L);
+
+    // The table handed to the prelude: { redis = {...C functions}, cjson, cmsgpack, version… }.
+    const cb = callbacks!;
+    api.lua_createtable(L, 0, 8);
+    api.lua_createtable(L, 0, 16);
+    const setFn = (name: string, fn: number) => {
+      api.lua_pushcclosure(L, fn, 0);
+      api.lua_setfield(L, -2, w.cstr(name));
+    };
+    setFn('call', cb.call);
+    setFn('pcall', cb.pcall);
+    setFn('sha1hex', cb.sha1hex);
+    setFn('log', cb.log);
+    setFn('setresp', cb.setresp);
+    setFn('set_repl', cb.setRepl);
+    api.lua_setfield(L, -2, w.cstr('redis'));
+    registerLibraries(w, L);
+    w.pushString(L, REDIS_VERSION);
+    api.lua_setfield(L, -2, w.cstr('version'));
+    api.lua_pushinteger(L, BigInt(REDIS_VERSION_NUM));
+    api.lua_setfield(L, -2, w.cstr('versionNum'));
+
+    const src = Buffer.from(PRELUDE, 'latin1');
+    const p = w.scratchFor(src.length);
+    w.mem().set(src, p);
+    if (api.luaL_loadbufferx(L, p, src.length, w.cstr('=prelude'), w.cstr('t')) !== LUA_OK) {
+      throw new Error(`Lua prelude: ${w.toString(L, -1)}`);
+    }
+    api.lua_rotate(L, -2, 1); // [prelude, js]
+    if (api.lua_pcallk(L, 1, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude: ${w.toString(L, -1)}`);
+    // Returned: sandbox, error handler, runner.
+    this.runnerRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    api.lua_settop(L, -2); // the error handler is used by the runner only
+    this.sandboxRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.thread = api.lua_newthread(L);
+    this.threadRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    api.lua_settop(L, 0);
+  }
+
+  /** SCRIPT FLUSH: a fresh state with an empty cache (Redis's scriptingReset). */
+  reset(): void {
+    this.close();
+    this.scripts.clear();
+    this.open();
+  }
+
+  close(): void {
+    if (this.L === 0) return;
+    this.w.api.lua_close(this.L);
+    vms[this.id] = undefined;
+    this.L = 0;
+  }
+
+  /** Memory used by Lua, for INFO's used_memory_lua (Redis's lua_gc(LUA_GCCOUNT)). */
+  memoryBytes(): number {
+    return 0;
+  }
+
+  /**
+   * Compiles and caches a script (Redis's luaCreateFunction); returns the cached one if present.
+   * Compile errors and bad shebangs are thrown as Redis's error replies.
+   */
+  load(body: string, sha = sha1hex(body)): Script {
+    const cached = this.scripts.get(sha);
+    if (cached !== undefined) return cached;
+    const { flags, skip } = parseShebang(body);
+    const w = this.w;
+    const api = w.api;
+    const L = this.L;
+    const len = body.length - skip;
+    const p = w.scratchFor(len || 1);
+    w.mem().latin1Write(skip > 0 ? body.slice(skip) : body, p, len);
+    if (api.luaL_loadbufferx(L, p, len, w.cstr('@user_script'), w.cstr('t')) !== LUA_OK) {
+      // Lua 5.4 writes near <eof> where 5.1 wrote near '<eof>'.
+      const msg = (w.toString(L, -1) ?? '').replace(/ near <eof>$/, " near '<eof>'");
+      api.lua_settop(L, 0);
+      throw new ReplyError(`ERR Error compiling script (new function): ${msg}`);
+    }
+    // The script's globals are the sandbox: its first upvalue is _ENV.
+    api.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.sandboxRef));
+    api.lua_setupvalue(L, -2, 1);
+    const ref = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    const script: Script = { sha, body, ref, flags };
+    this.scripts.set(sha, script);
+    return script;
+  }
+
+  /**
+   * Runs a cached script for `caller` with KEYS and ARGV, writing its reply (Redis's
+   * luaCallFunction). Errors are thrown as ReplyError with Redis's formatting.
+   */
+  run(caller: Client, script: Script, args: string[], firstKey: number, numkeys: number, readOnly: boolean): void {
+    const w = this.w;
+    const api = w.api;
+    const T = this.thread;
+    api.lua_settop(T, 0);
+    api.lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(this.runnerRef));
+    api.lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(script.ref));
+    this.pushArray(T, args, firstKey, numkeys);
+    api.lua_setglobal(T, this.keyNames);
+    this.pushArray(T, args, firstKey + numkeys, args.length - firstKey - numkeys);
+    api.lua_setglobal(T, this.argvNames);
+
+    const client = this.scriptClient;
+    client.db = caller.db;
+    client.protocol = 2;
+    this.sink.protocol = 2;
+    this.ctx = { caller, readOnly, name: script.sha };
+    let status: number;
+    try {
+      status = api.lua_resume(T, this.L, 1, w.out);
+    } finally {
+      this.ctx = null;
+    }
+    this.finish(T, status, caller.reply, script.sha);
+  }
+
+  /** Turns the finished run's result (or error) into the caller's reply. */
+  private finish(T: number, status: number, reply: ReplySink, name: string): void {
+    const w = this.w;
+    const api = w.api;
+    if (status !== LUA_OK) {
+      const msg = w.toString(T, -1) ?? 'execution failure';
+      api.lua_resetthread(T);
+      throw new ReplyError(`ERR Error running script ${name}, ${msg.slice(0, 100)}`);
+    }
+    // The runner returned (ok, value).
+    const ok = api.lua_toboolean(T, 1) !== 0;
+    if (ok) {
+      try {
+        this.toReply(T, reply, true);
+      } finally {
+        api.lua_settop(T, 0);
+      }
+      return;
+    }
+    const message = this.errorMessage(T, name);
+    api.lua_settop(T, 0);
+    throw new ReplyError(message);
+  }
+
+  /** The reply text of the error table at the top (luaExtractErrorInformation + formatting). */
+  private errorMessage(T: number, name: string): string {
+    const w = this.w;
+    const api = w.api;
+    if (api.lua_type(T, -1) !== LUA_TTABLE) {
+      const msg = w.toString(T, -1) ?? 'execution failure';
+      return `ERR Error running script ${name}, ${msg.slice(0, 100)}`;
+    }
+    const field = (f: string): string | null => {
+      api.lua_getfield(T, -1, w.cstr(f));
+      const t = api.lua_type(T, -1);
+      const s = t === LUA_TSTRING || t === LUA_TNUMBER ? w.toString(T, -1) : null;
+      api.lua_settop(T, -2);
+      return s;
+    };
+    const msg = field('err') ?? '';
+    const source = field('source');
+    const line = field('line');
+    return source !== null && line !== null ? `${msg} script: ${name}, on ${source}:${line}.` : msg;
+  }
+
+  private pushArray(L: number, args: string[], from: number, n: number): void {
+    const w = this.w;
+    const api = w.api;
+    api.lua_createtable(L, n, 0);
+    for (let i = 0; i < n; i++) {
+      w.pushString(L, args[from + i]);
+      api.lua_rawseti(L, -2, BigInt(i + 1));
+    }
+  }
+
+  /**
+   * Converts the Lua value at the top of T's stack into a reply and pops it (Redis's
+   * luaReplyToRedisReply). A top-level error table is thrown, so dispatch counts the error.
+   */
+  private toReply(T: number, reply: ReplySink, top: boolean): void {
+    const w = this.w;
+    const api = w.api;
+    const t = api.lua_type(T, -1);
+    switch (t) {
+      case LUA_TSTRING:
+        reply.bulk(w.toString(T, -1));
+        break;
+      case LUA_TNUMBER:
+        reply.integer(this.toInteger(T));
+        break;
+      case LUA_TBOOLEAN: {
+        const b = api.lua_toboolean(T, -1) !== 0;
+        if (this.sink.protocol === 2) {
+          if (b) reply.integer(1);
+          else reply.bulk(null);
+        } else {
+          reply.boolean(b);
+        }
+        break;
+      }
+      case LUA_TTABLE:
+        if (!api.lua_checkstack(T, 4)) {
+          api.lua_settop(T, -2);
+          throw new ReplyError('ERR reached lua stack limit');
+        }
+        this.tableToReply(T, reply, top);
+        break;
+      default:
+        reply.bulk(null);
+    }
+    api.lua_settop(T, -2);
+  }
+
+  /** Rawget of a string field of the table at -1; pushes the value and returns its type. */
+  private rawField(T: number, name: string): number {
+    this.w.api.lua_pushstring(T, this.w.cstr(name));
+    return this.w.api.lua_rawget(T, -2);
+  }
+
+  private tableToReply(T: number, reply: ReplySink, top: boolean): void {
+    const w = this.w;
+    const api = w.api;
+    const pop = () => api.lua_settop(T, -2);
+    if (this.rawField(T, 'err') === LUA_TSTRING) {
+      pop();
+      const msg = this.errorMessage(T, '');
+      if (top) {
+        api.lua_settop(T, -2);
+        throw new ReplyError(msg);
+      }
+      reply.error(msg.replace(/[\r\n]/g, ' '));
+      return;
+    }
+    pop();
+    if (this.rawField(T, 'ok') === LUA_TSTRING) {
+      const s = w.toString(T, -1)!;
+      pop();
+      reply.status(s.replace(/[\r\n]/g, ' '));
+      return;
+    }
+    pop();
+    if (this.rawField(T, 'double') === LUA_TNUMBER) {
+      reply.double(formatDouble(api.lua_tonumberx(T, -1, 0)));
+      pop();
+      return;
+    }
+    pop();
+    if (this.rawField(T, 'big_number') === LUA_TSTRING) {
+      reply.bigNumber(w.toString(T, -1)!.replace(/[\r\n]/g, ' '));
+      pop();
+      return;
+    }
+    pop();
+    if (this.rawField(T, 'verbatim_string') === LUA_TTABLE) {
+      const fmt = this.rawField(T, 'format') === LUA_TSTRING ? w.toString(T, -1) : null;
+      pop();
+      const str = this.rawField(T, 'string') === LUA_TSTRING ? w.toString(T, -1) : null;
+      pop();
+      if (fmt !== null && str !== null) {
+        reply.verbatim(str, fmt);
+        pop();
+        return;
+      }
+    }
+    pop();
+    if (this.rawField(T, 'map') === LUA_TTABLE) {
+      reply.map(this.countPairs(T));
+      api.lua_pushnil(T);
+      while (api.lua_next(T, -2) !== 0) {
+        api.lua_pushvalue(T, -2);
+        this.toReply(T, reply, false); // key
+        this.toReply(T, reply, false); // value
+      }
+      pop();
+      return;
+    }
+    pop();
+    if (this.rawField(T, 'set') === LUA_TTABLE) {
+      reply.set(this.countPairs(T));
+      api.lua_pushnil(T);
+      while (api.lua_next(T, -2) !== 0) {
+        pop();
+        api.lua_pushvalue(T, -1);
+        this.toReply(T, reply, false);
+      }
+      pop();
+      return;
+    }
+    pop();
+    let n = 0;
+    while (api.lua_rawgeti(T, -1, BigInt(n + 1)) !== LUA_TNIL) {
+      pop();
+      n++;
+    }
+    pop();
+    reply.array(n);
+    for (let j = 1; j <= n; j++) {
+      api.lua_rawgeti(T, -1, BigInt(j));
+      this.toReply(T, reply, false);
+    }
+  }
+
+  private countPairs(T: number): number {
+    const api = this.w.api;
+    let n = 0;
+    api.lua_pushnil(T);
+    while (api.lua_next(T, -2) !== 0) {
+      api.lua_settop(T, -2);
+      n++;
+    }
+    return n;
+  }
+
+  /** (long long)lua_tonumber: truncation toward zero; NaN and out-of-range give INT64_MIN as on x86. */
+  private toInteger(T: number): number | bigint {
+    const api = this.w.api;
+    if (api.lua_isinteger(T, -1)) {
+      const n = api.lua_tointegerx(T, -1, 0);
+      return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
+    }
+    const d = api.lua_tonumberx(T, -1, 0);
+    if (!(d > -9223372036854775808 && d < 9223372036854775808)) return -9223372036854775808n;
+    const t = Math.trunc(d);
+    return Number.isSafeInteger(t) ? t : BigInt(t);
+  }
+
+  // ----- the redis.* functions implemented in JS -----
+
+  /** redis.call / redis.pcall (luaRedisGenericCommand + scriptCall's checks). */
+  redisCommand(L: number, raise: boolean): number {
+    const w = this.w;
+    const api = w.api;
+    const ctx = this.ctx;
+    if (ctx === null) return this.raiseOrReturn(L, 'redis.call/pcall can only be called inside a script invocation', true);
+    const argc = api.lua_gettop(L);
+    if (argc === 0) return this.raiseOrReturn(L, 'Please specify at least one argument for this redis lib call', raise);
+    const args = new Array<string>(argc);
+    for (let i = 0; i < argc; i++) {
+      const t = api.lua_type(L, i + 1);
+      if (t === LUA_TNUMBER) {
+        args[i] = api.lua_isinteger(L, i + 1) ? String(api.lua_tointegerx(L, i + 1, 0)) : formatDouble(api.lua_tonumberx(L, i + 1, 0));
+      } else if (t === LUA_TSTRING) {
+        args[i] = w.toString(L, i + 1)!;
+      } else {
+        return this.raiseOrReturn(L, 'Lua redis lib command arguments must be strings or integers', raise);
+      }
+    }
+    api.lua_settop(L, 0);
+    const cmd = this.lookup(args);
+    if (cmd === undefined) return this.raiseOrReturn(L, 'Unknown Redis command called from script', raise);
+    const arity = cmd.arity;
+    if ((arity > 0 && arity !== argc) || argc < -arity) return this.raiseOrReturn(L, 'Wrong number of args calling Redis command from script', raise);
+    if (cmd.noscript) return this.raiseOrReturn(L, 'This Redis command is not allowed from script', raise);
+    if (cmd.write && ctx.readOnly) return this.raiseOrReturn(L, 'Write commands are not allowed from read-only scripts.', raise);
+
+    const sink = this.sink;
+    sink.begin(L, sink.protocol);
+    call(this.scriptClient, cmd, args);
+    if (raise && sink.topError !== null) return -1;
+    return 1;
+  }
+
+  /** Pushes Redis's error table for `message`; -1 tells the callback wrapper to raise it. */
+  private raiseOrReturn(L: number, message: string, raise: boolean): number {
+    const w = this.w;
+    const api = w.api;
+    api.lua_settop(L, 0);
+    api.lua_createtable(L, 0, 1);
+    w.pushString(L, 'ERR ' + message);
+    api.lua_setfield(L, -2, w.cstr('err'));
+    return raise ? -1 : 1;
+  }
+
+  /** The command for a script's redis.call: unknown subcommands are unknown commands. */
+  private lookup(args: string[]): Command | undefined {
+    const table = this.server.commands;
+    const name = args[0];
+    let cmd = table.get(name) ?? table.get(name.toLowerCase());
+    if (cmd === undefined) return undefined;
+    if (cmd.subcommands !== null && args.length >= 2) {
+      cmd = cmd.subcommands.get(args[1].toLowerCase());
+      if (cmd === undefined) return undefined;
+    }
+    return cmd.handler === null && cmd.subcommands === null ? undefined : cmd;
+  }
+
+  sha1hex(L: number): number {
+    const api = this.w.api;
+    if (api.lua_gettop(L) !== 1) return this.raiseOrReturn(L, 'wrong number of arguments', true);
+    const s = this.w.toString(L, 1) ?? '';
+    this.w.pushString(L, sha1hex(s));
+    return 1;
+  }
+
+  /** redis.log(level, ...): checked as Redis does; written nowhere (no server log here yet). */
+  log(L: number): number {
+    const api = this.w.api;
+    const argc = api.lua_gettop(L);
+    if (argc < 2) return this.raiseOrReturn(L, 'redis.log() requires two arguments or more.', true);
+    const t = api.lua_type(L, 1);
+    if (t !== LUA_TNUMBER && !(t === LUA_TSTRING && Number.isFinite(Number(this.w.toString(L, 1))))) {
+      return this.raiseOrReturn(L, 'First argument must be a number (log level).', true);
+    }
+    const level = Math.trunc(api.lua_tonumberx(L, 1, 0));
+    if (level < 0 || level > 3) return this.raiseOrReturn(L, 'Invalid debug level.', true);
+    return 0;
+  }
+
+  setResp(L: number): number {
+    const api = this.w.api;
+    if (this.ctx === null) return this.raiseOrReturn(L, 'redis.setresp can only be called inside a script invocation', true);
+    if (api.lua_gettop(L) !== 1) return this.raiseOrReturn(L, 'redis.setresp() requires one argument.', true);
+    const resp = Math.trunc(api.lua_tonumberx(L, 1, 0));
+    if (resp !== 2 && resp !== 3) return this.raiseOrReturn(L, 'RESP version must be 2 or 3.', true);
+    this.sink.protocol = resp;
+    this.scriptClient.protocol = resp;
+    return 0;
+  }
+
+  setRepl(L: number): number {
+    const api = this.w.api;
+    if (this.ctx === null) return this.raiseOrReturn(L, 'redis.set_repl can only be called inside a script invocation', true);
+    if (api.lua_gettop(L) !== 1) return this.raiseOrReturn(L, 'redis.set_repl() requires two arguments.', true);
+    const flags = Math.trunc(api.lua_tonumberx(L, 1, 0));
+    if ((flags & ~3) !== 0) return this.raiseOrReturn(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.', true);
+    return 0;
+  }
+}
+
+const perServer = new WeakMap<ServerContext, ScriptVm>();
+
+/** The server's VM, created on first use. */
+export function scriptVmOf(server: ServerContext): ScriptVm {
+  let vm = perServer.get(server);
+  if (vm === undefined) perServer.set(server, (vm = new ScriptVm(server)));
+  return vm;
+}
