@@ -12,6 +12,7 @@ import { sortCommands } from './sort.js';
 import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { trackingCommands } from './tracking.js';
+import { scriptingCommands } from './scripting.js';
 
 /** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -28,4 +29,5 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...trackingCommands,
+  ...scriptingCommands,
 ];
