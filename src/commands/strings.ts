@@ -342,10 +342,11 @@ function setrangeCommand(c: Client, args: string[]): void {
     c.db.set(key, raw);
   } else {
     raw = unshare(c, key, v, Math.max(0, size - v.length));
-    if (raw === v) c.db.modified(key);
   }
   raw.grow(size);
   raw.buf.latin1Write(value, offset);
+  // After growing, so the keyspace accounts the new size.
+  if (raw === v) c.db.modified(key);
   notify(c, NOTIFY.string, 'setrange', key);
   c.reply.integer(raw.length);
 }

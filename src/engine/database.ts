@@ -1,6 +1,10 @@
 import { type Value } from './values.js';
 import type { Keyspace } from './keyspace.js';
 import { HashIndex, hashKey } from './hash-index.js';
+import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyUsage, valueUsage, valueUsageFromScratch } from './memory.js';
+import type { EvictionPolicy } from './eviction/policy.js';
+import { RedisLfu } from './eviction/lfu.js';
+import { VolatileOnly } from './eviction/volatile.js';
 
 /**
  * One of the numbered databases: a slot table in the style of lru-cache's parallel arrays, with
@@ -21,6 +25,11 @@ import { HashIndex, hashKey } from './hash-index.js';
  * Keys with a TTL are also kept in a dense array (`volatile`), the analogue of Redis's `expires`
  * dict, so the expiry cycle and volatile-* policies sample only keys that can expire. The expiry
  * arrays are only allocated once a key gets a TTL, and lookups skip them while no key has one.
+ *
+ * Memory accounting (engine/memory.ts): each slot records the estimated size of its value
+ * (`valueBytes`), refreshed by every write path (set, modified), so `bytes` (and the keyspace's
+ * total) is the exact sum of what was recorded, whatever the order of operations. The eviction
+ * policy, when one is selected, hears of every insert, access, resize, TTL change and removal.
  */
 export class Database {
   /** Key hash → slot (engine/hash-index.ts). */
@@ -40,6 +49,12 @@ export class Database {
   private volatile = NO_SLOTS;
   private volatilePos = NO_SLOTS;
   private volatileCount = 0;
+  /** Estimated bytes of each slot's value (engine/memory.ts valueUsage). */
+  private valueBytes = new Float64Array(INITIAL_SLOTS);
+  /** Estimated bytes of this database: values, keys, per-key and expiry overhead. */
+  bytes = 0;
+  /** The maxmemory policy tracking this database's keys (null under noeviction). */
+  policy: EvictionPolicy | null = null;
 
   constructor(
     readonly id: number,
@@ -84,7 +99,10 @@ export class Database {
     if (slot !== -1) {
       if (this.volatileCount === 0 || !this.expired(slot)) {
         ks.stats.keyspaceHits++;
-        if (!ks.noTouch) this.accessAt[slot] = ks.lruClock;
+        if (!ks.noTouch) {
+          this.accessAt[slot] = ks.lruClock;
+          if (this.policy !== null) this.policy.access(slot);
+        }
         return this.valueAt(slot);
       }
       this.expireSlot(slot);
@@ -102,6 +120,7 @@ export class Database {
       return undefined;
     }
     this.accessAt[slot] = this.keyspace.lruClock;
+    if (this.policy !== null) this.policy.access(slot);
     return this.valueAt(slot);
   }
 
@@ -130,12 +149,19 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): void {
     const hash = hashKey(key);
     let slot = this.find(key, hash);
+    const size = valueUsage(value);
+    let delta = size;
     if (slot === -1) {
       slot = this.allocSlot();
       this.index.add(hash, slot);
       this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK)] = key;
-    } else if (!keepTtl && this.volatileCount !== 0 && this.expireAt[slot] !== 0) {
-      this.clearExpire(slot);
+      delta += keyUsage(key) + KEY_OVERHEAD;
+      this.valueBytes[slot] = size;
+      this.addBytes(delta);
+      if (this.policy !== null) this.policy.insert(slot, hash, size + keyUsage(key));
+    } else {
+      if (!keepTtl && this.volatileCount !== 0 && this.expireAt[slot] !== 0) this.clearExpire(slot);
+      this.resized(slot, key, size);
     }
     this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK) + 1] = value;
     this.accessAt[slot] = this.keyspace.lruClock;
@@ -165,6 +191,7 @@ export class Database {
     if (slot !== -1) {
       const v = this.valueAt(slot)!;
       if (typeof v !== 'string' && v.type !== 'string' && v.size === 0) this.freeSlot(slot, key);
+      else this.resized(slot, key, valueUsage(v));
     }
     this.keyspace.keyModified(this, key);
   }
@@ -188,6 +215,7 @@ export class Database {
     if (this.expireAt[slot] === 0) this.addVolatile(slot);
     // 0 means "no TTL" in the array; a TTL at the epoch itself is already in the past anyway.
     this.expireAt[slot] = when === 0 ? -1 : when;
+    if (this.policy !== null) this.policy.setExpire(slot, Math.max(1, this.expireAt[slot]));
     this.keyspace.keyModified(this, key);
   }
 
@@ -299,6 +327,62 @@ export class Database {
     return Math.max(0, this.keyspace.lruClock - this.accessAt[slot]);
   }
 
+  /** LFU counter of a key as OBJECT FREQ shows it, or -1 if the policy keeps none. */
+  frequency(key: string): number {
+    const slot = this.find(key, hashKey(key));
+    let p = this.policy;
+    if (p instanceof VolatileOnly) p = p.inner;
+    return slot !== -1 && p instanceof RedisLfu && p.has(slot) ? p.frequency(slot) : -1;
+  }
+
+  /** MEMORY USAGE: the key's and its value's estimated bytes, as Redis counts them; -1 if absent. */
+  memoryUsage(key: string): number {
+    const slot = this.find(key, hashKey(key));
+    return slot === -1 ? -1 : keyUsage(key) + this.valueBytes[slot];
+  }
+
+  /** This database's bytes recomputed from its contents (must equal `bytes`: tests, DEBUG). */
+  bytesFromScratch(): number {
+    let total = 0;
+    for (let slot = 0; slot < this.highWater; slot++) {
+      const key = this.keyAt(slot);
+      if (key === undefined) continue;
+      total += keyUsage(key) + KEY_OVERHEAD + valueUsageFromScratch(this.valueAt(slot)!);
+      if (this.volatileCount !== 0 && this.expireAt[slot] !== 0) total += EXPIRE_OVERHEAD;
+    }
+    return total;
+  }
+
+  /**
+   * Makes `policy` track every key of this database (a maxmemory-policy switch), or none (null).
+   * Keys join in slot order, as if just written: history does not carry across policies.
+   */
+  attachPolicy(policy: EvictionPolicy | null): void {
+    this.policy = policy;
+    if (policy === null) return;
+    for (let slot = 0; slot < this.highWater; slot++) {
+      const key = this.keyAt(slot);
+      if (key === undefined) continue;
+      policy.insert(slot, hashKey(key), this.valueBytes[slot] + keyUsage(key));
+      if (this.volatileCount !== 0 && this.expireAt[slot] !== 0) policy.setExpire(slot, Math.max(1, this.expireAt[slot]));
+    }
+  }
+
+  /**
+   * Evicts one key chosen by the policy through the normal delete path (WATCH, tracking and the
+   * `evicted` event hear of it); returns the bytes freed, or -1 if the policy has no candidate.
+   */
+  evictOne(): number {
+    if (this.policy === null) return -1;
+    const slot = this.policy.evict();
+    if (slot === -1) return -1;
+    const key = this.keyAt(slot)!;
+    const before = this.bytes;
+    this.freeSlot(slot, key);
+    this.keyspace.keyEvicted(this, key);
+    return before - this.bytes;
+  }
+
   /** Removes every key. Returns the number removed. */
   clear(): number {
     const n = this.index.count;
@@ -316,7 +400,7 @@ export class Database {
 
   /** Exchanges all contents with another database (SWAPDB). */
   swapWith(other: Database): void {
-    const fields = ['index', 'chunks', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount'] as const;
+    const fields = ['index', 'chunks', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount', 'valueBytes', 'bytes', 'policy'] as const;
     for (const f of fields) {
       const tmp = this[f];
       (this as unknown as Record<string, unknown>)[f] = other[f];
@@ -325,6 +409,9 @@ export class Database {
   }
 
   private reset(): void {
+    this.addBytes(-this.bytes);
+    this.valueBytes = new Float64Array(INITIAL_SLOTS);
+    if (this.policy !== null) this.policy = this.keyspace.createPolicy();
     this.index = new HashIndex(MIN_BUCKETS);
     this.chunks = [];
     this.accessAt = new Uint32Array(INITIAL_SLOTS);
@@ -381,6 +468,7 @@ export class Database {
   private growArrays(): void {
     const cap = this.accessAt.length * 2;
     this.accessAt = grown(this.accessAt, new Uint32Array(cap));
+    this.valueBytes = grown(this.valueBytes, new Float64Array(cap));
     if (this.expireAt.length !== 0) {
       this.expireAt = grown(this.expireAt, new Float64Array(cap));
       this.volatile = grown(this.volatile, new Int32Array(cap));
@@ -401,12 +489,28 @@ export class Database {
     return exp !== 0 && exp <= this.keyspace.now;
   }
 
+  private addBytes(delta: number): void {
+    this.bytes += delta;
+    this.keyspace.usedBytes += delta;
+  }
+
+  /** A live key's value now has `size` bytes. */
+  private resized(slot: number, key: string, size: number): void {
+    const delta = size - this.valueBytes[slot];
+    if (delta === 0) return;
+    this.valueBytes[slot] = size;
+    this.addBytes(delta);
+    if (this.policy !== null) this.policy.reweigh(slot, size + keyUsage(key));
+  }
+
   private freeSlot(slot: number, key: string): void {
+    this.addBytes(-(this.valueBytes[slot] + keyUsage(key) + KEY_OVERHEAD));
     this.remove(key);
     const chunk = this.chunks[slot >>> CHUNK_BITS];
     chunk[2 * (slot & CHUNK_MASK)] = undefined;
     chunk[2 * (slot & CHUNK_MASK) + 1] = undefined;
     if (this.volatileCount !== 0 && this.expireAt[slot] !== 0) this.clearExpire(slot);
+    if (this.policy !== null) this.policy.remove(slot);
     this.freeSlots.push(slot);
   }
 
@@ -418,11 +522,14 @@ export class Database {
   }
 
   private addVolatile(slot: number): void {
+    this.addBytes(EXPIRE_OVERHEAD);
     this.volatilePos[slot] = this.volatileCount;
     this.volatile[this.volatileCount++] = slot;
   }
 
   private clearExpire(slot: number): void {
+    this.addBytes(-EXPIRE_OVERHEAD);
+    if (this.policy !== null) this.policy.setExpire(slot, 0);
     this.expireAt[slot] = 0;
     const pos = this.volatilePos[slot];
     const last = this.volatile[--this.volatileCount];

@@ -2,6 +2,7 @@ import type { ContainerValue } from './values.js';
 import type { Database } from './database.js';
 import type { ExpiryHook, Keyspace } from './keyspace.js';
 import { SlotMap } from './slot-map.js';
+import { DICT, DICT_ENTRY, FIELD_TTL, LISTPACK_EMPTY, ROBJ, dictBuckets, listpackEntry, mallocSize, sdsSize } from './memory.js';
 
 /** Redis's hash-max-listpack-* limits, read from the config by the command layer. */
 export interface HashLimits {
@@ -24,6 +25,9 @@ export class Hash implements ContainerValue {
   private big: SlotMap<string> | null = null;
   /** Per-field expiry; set once a field was ever given a TTL (Redis's listpackex stays so). */
   private ttl: ExpiryQueue | null = null;
+  /** Memory counters for both encodings (engine/memory.ts): listpack entry bytes and dict entry bytes. */
+  private lpBytes = 0;
+  private htBytes = 0;
 
   get size(): number {
     return this.small !== null ? this.small.size : this.big!.size;
@@ -59,15 +63,42 @@ export class Hash implements ContainerValue {
   /** Sets a field's value keeping its TTL (HINCRBY, HINCRBYFLOAT). */
   setKeepTtl(field: string, value: string, limits: HashLimits): boolean {
     const small = this.small;
-    if (small === null) return this.big!.set(field, value);
-    if (field.length > limits.maxValue || value.length > limits.maxValue) {
+    let old: string | undefined;
+    if (small === null) old = this.big!.put(field, value);
+    else if (field.length > limits.maxValue || value.length > limits.maxValue) {
       this.convert();
-      return this.big!.set(field, value);
+      old = this.big!.put(field, value);
+    } else {
+      old = small.get(field);
+      small.set(field, value);
+      if (old === undefined && small.size > limits.maxEntries) this.convert();
     }
-    const added = !small.has(field);
-    small.set(field, value);
-    if (added && small.size > limits.maxEntries) this.convert();
-    return added;
+    if (old === undefined) this.account(field, value, 1);
+    else {
+      this.lpBytes += listpackEntry(value) - listpackEntry(old);
+      this.htBytes += sdsSize(value.length) - sdsSize(old.length);
+    }
+    return old === undefined;
+  }
+
+  /** Adds (sign 1) or removes (-1) a field's bytes from both encodings' counters. */
+  private account(field: string, value: string, sign: number): void {
+    this.lpBytes += sign * (listpackEntry(field) + listpackEntry(value));
+    this.htBytes += sign * (sdsSize(field.length) + sdsSize(value.length) + DICT_ENTRY);
+  }
+
+  memoryUsage(): number {
+    const ttls = this.ttl === null ? 0 : this.ttl.size * FIELD_TTL;
+    if (this.small !== null) return ROBJ + mallocSize(LISTPACK_EMPTY + this.lpBytes) + ttls;
+    return ROBJ + DICT + dictBuckets(this.big!.size) + this.htBytes + ttls;
+  }
+
+  memoryUsageFromScratch(): number {
+    const h = new Hash();
+    this.forEach((v, f) => h.account(f, v, 1));
+    const ttls = this.ttl === null ? 0 : this.ttl.size * FIELD_TTL;
+    if (this.small !== null) return ROBJ + mallocSize(LISTPACK_EMPTY + h.lpBytes) + ttls;
+    return ROBJ + DICT + dictBuckets(this.big!.size) + h.htBytes + ttls;
   }
 
   /**
@@ -86,7 +117,19 @@ export class Hash implements ContainerValue {
 
   delete(field: string): boolean {
     if (this.ttl !== null) this.ttl.remove(field);
-    return this.small !== null ? this.small.delete(field) : this.big!.delete(field);
+    return this.drop(field);
+  }
+
+  /** Removes a field from the map (not from the TTL queue) and its bytes from the counters. */
+  private drop(field: string): boolean {
+    let old: string | undefined;
+    if (this.small !== null) {
+      old = this.small.get(field);
+      if (old !== undefined) this.small.delete(field);
+    } else old = this.big!.take(field);
+    if (old === undefined) return false;
+    this.account(field, old, -1);
+    return true;
   }
 
   /** Visits fields: insertion order while listpack, slot order once a hashtable. */
@@ -135,6 +178,8 @@ export class Hash implements ContainerValue {
       h.big = this.big!.clone();
     }
     if (this.ttl !== null) h.ttl = this.ttl.clone();
+    h.lpBytes = this.lpBytes;
+    h.htBytes = this.htBytes;
     return h;
   }
 
@@ -170,8 +215,7 @@ export class Hash implements ContainerValue {
     while (n < max) {
       const field = ttl.popDue(now);
       if (field === undefined) break;
-      if (this.small !== null) this.small.delete(field);
-      else this.big!.delete(field);
+      this.drop(field);
       n++;
     }
     return n;

@@ -1,5 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { Database } from './database.js';
+import { STARTUP_MEMORY } from './memory.js';
+import { createPolicy, POLICY_NAMES, type EvictionPolicy, type PolicyName, type PolicyTuning } from './eviction/index.js';
 
 export interface KeyspaceStats {
   keyspaceHits: number;
@@ -35,9 +37,24 @@ export interface ExpiryHook {
   databasesSwapped?(a: Database, b: Database): void;
 }
 
+/** performEvictions' outcome (Redis's EVICT_OK, EVICT_RUNNING, EVICT_FAIL). */
+export const EVICT_OK = 0;
+export const EVICT_RUNNING = 1;
+export const EVICT_FAIL = 2;
+
 export interface KeyspaceOptions {
   databases?: number;
   clock?: Clock;
+}
+
+/** W-TinyLFU's budget when no maxmemory is set (its regions need some size): 1 GiB. */
+const DEFAULT_BUDGET = 2 ** 30;
+
+/** evictionTimeLimitUs: 50 µs per tenacity step up to 10, then +15% per step; 100 = no limit. */
+function evictionTimeLimitUs(tenacity: number): number {
+  if (tenacity <= 10) return 50 * tenacity;
+  if (tenacity < 100) return 500 * 1.15 ** (tenacity - 10);
+  return Infinity;
 }
 
 /** Redis's ACTIVE_EXPIRE_CYCLE_* tuning at active-expire-effort 1. */
@@ -67,6 +84,24 @@ export class Keyspace {
     expiredTimeCapReached: 0,
     expiredStalePercent: 0,
   };
+  /** Estimated bytes of all databases (keys, values, overhead; engine/memory.ts), kept by Database. */
+  usedBytes = 0;
+  /** Highest used_memory seen (sampled by the cron, INFO and MEMORY STATS). */
+  peakMemory = STARTUP_MEMORY;
+  /** maxmemory in bytes (0 = no limit). */
+  maxmemory = 0;
+  /** maxmemory-policy. */
+  policyName = 'noeviction';
+  /** maxmemory-eviction-tenacity (0..100). */
+  evictionTenacity = 10;
+  readonly tuning: PolicyTuning = { samples: 5, logFactor: 10, decayTime: 1 };
+  /** Random numbers for the sampled policies (injectable so tests are deterministic). */
+  rng: () => number = Math.random;
+  /** Told of each evicted key (the `evicted` keyspace event). */
+  onEvicted: ((db: Database, key: string) => void) | null = null;
+  /** An eviction stopped at its time limit while still over maxmemory: the cron continues it. */
+  evictionPending = false;
+  private evictDb = 0;
   private listeners: KeyListener[] = [];
   private expiryHooks: ExpiryHook[] = [];
   private expireDb = 0;
@@ -101,6 +136,13 @@ export class Keyspace {
 
   keyModified(db: Database, key: string): void {
     for (const l of this.listeners) l.keyModified?.(db, key);
+  }
+
+  /** A key was evicted (Database.evictOne): counted, announced, and a modification for WATCH and tracking. */
+  keyEvicted(db: Database, key: string): void {
+    this.stats.evictedKeys++;
+    this.onEvicted?.(db, key);
+    this.keyModified(db, key);
   }
 
   keyExpired(db: Database, key: string): void {
@@ -148,6 +190,9 @@ export class Keyspace {
     this.tick();
     this.expireKeys(start, budgetMs);
     for (const hook of this.expiryHooks) hook.activeExpire(this, HOOK_ITEMS_PER_CYCLE);
+    // Redis's eviction time proc: a large overshoot is drained a bounded slice at a time.
+    if (this.evictionPending) this.performEvictions();
+    this.sampleMemory();
   }
 
   private expireKeys(start: number, budgetMs: number): void {
@@ -172,6 +217,104 @@ export class Keyspace {
       }
     }
     this.stats.expiredStalePercent = totalSampled ? (totalExpired * 100) / totalSampled : 0;
+  }
+
+  // ---- memory and eviction -----------------------------------------------------------------
+
+  /** used_memory: the startup baseline plus the estimated dataset and per-key overhead. */
+  get usedMemory(): number {
+    return STARTUP_MEMORY + this.usedBytes;
+  }
+
+  /** used_memory, recording the peak. */
+  sampleMemory(): number {
+    const used = this.usedMemory;
+    if (used > this.peakMemory) this.peakMemory = used;
+    return used;
+  }
+
+  /** The same figure recomputed by walking every key and value (must equal usedMemory). */
+  usedMemoryFromScratch(): number {
+    let total = STARTUP_MEMORY;
+    for (const db of this.dbs) total += db.bytesFromScratch();
+    return total;
+  }
+
+  /** Whether a maxmemory limit is set and used memory is above it (Redis's getMaxmemoryState). */
+  get overMaxmemory(): boolean {
+    return this.maxmemory !== 0 && STARTUP_MEMORY + this.usedBytes > this.maxmemory;
+  }
+
+  /** A fresh policy object for the current maxmemory-policy (null for noeviction). */
+  createPolicy(): EvictionPolicy | null {
+    const name = this.policyName;
+    if (!(POLICY_NAMES as readonly string[]).includes(name)) return null;
+    const t = this.tuning;
+    return createPolicy(name as PolicyName, {
+      rng: this.rng,
+      now: () => this.now,
+      maxWeight: this.maxmemory > STARTUP_MEMORY ? this.maxmemory - STARTUP_MEMORY : DEFAULT_BUDGET,
+      weighted: true,
+      samples: t.samples,
+      lfu: { logFactor: t.logFactor, decayTime: t.decayTime, samples: t.samples },
+    });
+  }
+
+  /** Switches maxmemory-policy: every database gets a new policy tracking its current keys. */
+  setPolicy(name: string): void {
+    if (name === this.policyName) return;
+    this.policyName = name;
+    for (const db of this.dbs) db.attachPolicy(this.createPolicy());
+  }
+
+  /** maxmemory changed: policies that size regions from the budget (W-TinyLFU) follow. */
+  setMaxmemory(bytes: number): void {
+    this.maxmemory = bytes;
+    const budget = bytes > STARTUP_MEMORY ? bytes - STARTUP_MEMORY : DEFAULT_BUDGET;
+    for (const db of this.dbs) db.policy?.resize(budget);
+  }
+
+  /** maxmemory-samples, lfu-log-factor or lfu-decay-time changed. */
+  tune(tuning: Partial<PolicyTuning>): void {
+    Object.assign(this.tuning, tuning);
+    for (const db of this.dbs) db.policy?.tune?.(this.tuning);
+  }
+
+  /**
+   * Redis's performEvictions: while over maxmemory, evicts keys chosen by the policy (databases
+   * taken in turn). Bounded: after every 16 keys the elapsed time is checked against the
+   * tenacity's limit (500 µs by default); when it is used up while still over, the rest is left to
+   * the cron (`evictionPending`) and EVICT_RUNNING returned, so one command never stalls the
+   * loop. EVICT_FAIL when nothing can be evicted (noeviction, or no candidate left).
+   */
+  performEvictions(): number {
+    if (!this.overMaxmemory) {
+      this.evictionPending = false;
+      return EVICT_OK;
+    }
+    if (this.dbs[0].policy === null) return EVICT_FAIL;
+    const limitUs = evictionTimeLimitUs(this.evictionTenacity);
+    const start = performance.now();
+    const n = this.dbs.length;
+    let freedKeys = 0;
+    while (this.overMaxmemory) {
+      let freed = -1;
+      for (let i = 0; i < n && freed === -1; i++) {
+        const db = this.dbs[this.evictDb];
+        this.evictDb = (this.evictDb + 1) % n;
+        if (db.size !== 0) freed = db.evictOne();
+      }
+      if (freed === -1) {
+        this.evictionPending = false;
+        return EVICT_FAIL;
+      }
+      if ((++freedKeys & 15) === 0 && (performance.now() - start) * 1000 > limitUs) {
+        this.evictionPending = this.overMaxmemory;
+        return this.evictionPending ? EVICT_RUNNING : EVICT_OK;
+      }
+    }
+    this.evictionPending = false;
+    return EVICT_OK;
   }
 
   resetStats(): void {

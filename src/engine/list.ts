@@ -1,4 +1,5 @@
 import type { ContainerValue } from './values.js';
+import { LISTPACK_EMPTY, QUICKLIST, QUICKLIST_NODE, QUICKLIST_NODE_BYTES, ROBJ, listpackEntry, mallocSize } from './memory.js';
 
 const MIN_CAPACITY = 8;
 
@@ -16,6 +17,8 @@ export class List implements ContainerValue {
   private mask: number;
   private head = 0;
   private length = 0;
+  /** Sum of the elements' listpack entry sizes (engine/memory.ts). */
+  private lpBytes = 0;
 
   constructor(capacity = MIN_CAPACITY) {
     let cap = MIN_CAPACITY;
@@ -36,7 +39,19 @@ export class List implements ContainerValue {
     const l = new List(this.length);
     for (let i = 0; i < this.length; i++) l.items[i] = this.items[(this.head + i) & this.mask];
     l.length = this.length;
+    l.lpBytes = this.lpBytes;
     return l;
+  }
+
+  /** A quicklist: its struct, then 8 KB listpack nodes (one exact allocation while it fits in one). */
+  memoryUsage(): number {
+    return usage(this.lpBytes);
+  }
+
+  memoryUsageFromScratch(): number {
+    let lp = 0;
+    for (let i = 0; i < this.length; i++) lp += listpackEntry(this.at(i));
+    return usage(lp);
   }
 
   pushFront(s: string): void {
@@ -44,12 +59,14 @@ export class List implements ContainerValue {
     this.head = (this.head - 1) & this.mask;
     this.items[this.head] = s;
     this.length++;
+    this.lpBytes += listpackEntry(s);
   }
 
   pushBack(s: string): void {
     if (this.length === this.items.length) this.resize(this.items.length * 2);
     this.items[(this.head + this.length) & this.mask] = s;
     this.length++;
+    this.lpBytes += listpackEntry(s);
   }
 
   push(s: string, front: boolean): void {
@@ -63,6 +80,7 @@ export class List implements ContainerValue {
     this.items[this.head] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.length--;
+    this.lpBytes -= listpackEntry(s!);
     this.maybeShrink();
     return s;
   }
@@ -73,6 +91,7 @@ export class List implements ContainerValue {
     const s = this.items[i];
     this.items[i] = undefined;
     this.length--;
+    this.lpBytes -= listpackEntry(s!);
     this.maybeShrink();
     return s;
   }
@@ -88,7 +107,9 @@ export class List implements ContainerValue {
 
   /** Replaces the element at index 0 ≤ i < size. */
   setAt(i: number, s: string): void {
-    this.items[(this.head + i) & this.mask] = s;
+    const at = (this.head + i) & this.mask;
+    this.lpBytes += listpackEntry(s) - listpackEntry(this.items[at]!);
+    this.items[at] = s;
   }
 
   /** Inserts before index 0 ≤ i ≤ size, moving the shorter side by one. */
@@ -105,6 +126,7 @@ export class List implements ContainerValue {
     }
     this.items[(this.head + i) & m] = s;
     this.length++;
+    this.lpBytes += listpackEntry(s);
   }
 
   /** Index of the first element equal to `s`, or -1. */
@@ -141,6 +163,7 @@ export class List implements ContainerValue {
       this.head = (this.head + removed) & m;
     }
     this.length = n - removed;
+    this.lpBytes -= removed * listpackEntry(s);
     this.maybeShrink();
     return removed;
   }
@@ -149,8 +172,8 @@ export class List implements ContainerValue {
   trim(start: number, end: number): void {
     const keep = start > end ? 0 : end - start + 1;
     const m = this.mask;
-    for (let k = 0; k < start && k < this.length; k++) this.items[(this.head + k) & m] = undefined;
-    for (let k = start + keep; k < this.length; k++) this.items[(this.head + k) & m] = undefined;
+    for (let k = 0; k < start && k < this.length; k++) this.dropAt((this.head + k) & m);
+    for (let k = start + keep; k < this.length; k++) this.dropAt((this.head + k) & m);
     if (keep === 0) this.head = 0;
     else this.head = (this.head + start) & m;
     this.length = keep;
@@ -169,6 +192,11 @@ export class List implements ContainerValue {
     return out;
   }
 
+  private dropAt(at: number): void {
+    this.lpBytes -= listpackEntry(this.items[at]!);
+    this.items[at] = undefined;
+  }
+
   /** Halves the buffer when it is at most a quarter full, so a drained list gives its memory back. */
   private maybeShrink(): void {
     const cap = this.items.length;
@@ -182,4 +210,10 @@ export class List implements ContainerValue {
     this.mask = cap - 1;
     this.head = 0;
   }
+}
+
+function usage(lpBytes: number): number {
+  if (lpBytes + LISTPACK_EMPTY <= QUICKLIST_NODE_BYTES) return ROBJ + QUICKLIST + QUICKLIST_NODE + mallocSize(LISTPACK_EMPTY + lpBytes);
+  const nodes = Math.ceil(lpBytes / (QUICKLIST_NODE_BYTES - LISTPACK_EMPTY));
+  return ROBJ + QUICKLIST + nodes * (QUICKLIST_NODE + LISTPACK_EMPTY) + lpBytes;
 }

@@ -1,5 +1,6 @@
 import type { ContainerValue } from './values.js';
 import { SlotMap } from './slot-map.js';
+import { DICT, DICT_ENTRY, ROBJ, dictBuckets, mallocSize, sdsSize } from './memory.js';
 
 /**
  * A set value. Like Redis 7.0, a set whose members are all integers (in string2ll's canonical
@@ -12,6 +13,8 @@ export class RedisSet implements ContainerValue {
   readonly type = 'set' as const;
   private ints: string[] | null = [];
   private table: SlotMap<true> | null = null;
+  /** Bytes of the members as dict entries (sds + dictEntry), kept in both encodings. */
+  private htBytes = 0;
 
   /** Redis's setTypeCreate: an intset if the first member is an integer, else a hashtable. */
   static forMember(member: string): RedisSet {
@@ -35,6 +38,12 @@ export class RedisSet implements ContainerValue {
 
   /** Adds a member; returns true if it was new. `maxIntset` is set-max-intset-entries. */
   add(member: string, maxIntset: number): boolean {
+    const added = this.insert(member, maxIntset);
+    if (added) this.htBytes += sdsSize(member.length) + DICT_ENTRY;
+    return added;
+  }
+
+  private insert(member: string, maxIntset: number): boolean {
     const ints = this.ints;
     if (ints === null) return this.table!.set(member, true);
     if (!isInt64(member)) {
@@ -49,6 +58,12 @@ export class RedisSet implements ContainerValue {
   }
 
   delete(member: string): boolean {
+    const removed = this.remove(member);
+    if (removed) this.htBytes -= sdsSize(member.length) + DICT_ENTRY;
+    return removed;
+  }
+
+  private remove(member: string): boolean {
     const ints = this.ints;
     if (ints === null) return this.table!.delete(member);
     if (!isInt64(member)) return false;
@@ -56,6 +71,22 @@ export class RedisSet implements ContainerValue {
     if (pos < 0) return false;
     ints.splice(pos, 1);
     return true;
+  }
+
+  /** An intset's bytes: header + members at the width its extremes need (int16/32/64). */
+  memoryUsage(): number {
+    const ints = this.ints;
+    if (ints === null) return ROBJ + DICT + dictBuckets(this.table!.size) + this.htBytes;
+    const n = ints.length;
+    const width = n === 0 ? 2 : Math.max(intWidth(ints[0]), intWidth(ints[n - 1]));
+    return ROBJ + mallocSize(8 + n * width);
+  }
+
+  memoryUsageFromScratch(): number {
+    if (this.ints !== null) return this.memoryUsage();
+    let ht = 0;
+    this.table!.forEach((_, m) => (ht += sdsSize(m.length) + DICT_ENTRY));
+    return ROBJ + DICT + dictBuckets(this.table!.size) + ht;
   }
 
   /** Visits members: numeric order for an intset, slot order for a hashtable. */
@@ -96,6 +127,7 @@ export class RedisSet implements ContainerValue {
       s.ints = null;
       s.table = this.table!.clone();
     }
+    s.htBytes = this.htBytes;
     return s;
   }
 
@@ -105,6 +137,12 @@ export class RedisSet implements ContainerValue {
     this.table = table;
     this.ints = null;
   }
+}
+
+/** Bytes per member of an intset holding this integer (INTSET_ENC_INT16/32/64). */
+function intWidth(m: string): number {
+  const v = Number(m);
+  return v >= -32768 && v <= 32767 ? 2 : v >= -2147483648 && v <= 2147483647 ? 4 : 8;
 }
 
 const INT64_MAX = '9223372036854775807';

@@ -59,6 +59,19 @@ export class SlotMap<V> {
     return true;
   }
 
+  /** Inserts or updates; returns the previous value (undefined if the key is new). One lookup. */
+  put(key: string, value: V): V | undefined {
+    const hash = hashKey(key);
+    const slot = this.find(key, hash);
+    if (slot !== -1) {
+      const old = this.valueAt[slot];
+      this.valueAt[slot] = value;
+      return old;
+    }
+    this.insert(key, hash, value);
+    return undefined;
+  }
+
   /** Inserts a key the caller knows is absent (after a get() that missed), without looking it up again. */
   add(key: string, value: V): void {
     this.insert(key, hashKey(key), value);
@@ -66,14 +79,20 @@ export class SlotMap<V> {
 
   /** Removes a key; returns whether it was present. */
   delete(key: string): boolean {
+    return this.take(key) !== undefined;
+  }
+
+  /** Removes a key; returns its value, or undefined if it was absent. */
+  take(key: string): V | undefined {
     const hash = hashKey(key);
     const b = this.bucketOf(key, hash);
-    if (b === -1) return false;
+    if (b === -1) return undefined;
     const slot = this.index.table[2 * b + 1] - 1;
+    const value = this.valueAt[slot];
     this.index.removeBucket(b);
     if (this.index.count === 0) {
       this.reset();
-      return true;
+      return value;
     }
     this.keyAt[slot] = undefined;
     this.valueAt[slot] = undefined;
@@ -83,7 +102,7 @@ export class SlotMap<V> {
     const last = this.live[this.index.count];
     this.live[pos] = last;
     this.livePos[last] = pos;
-    return true;
+    return value;
   }
 
   clear(): void {

@@ -56,6 +56,13 @@ export interface ContainerValue {
   readonly size: number;
   /** Deep copy (COPY command). */
   clone(): ContainerValue;
+  /**
+   * Estimated bytes, as Redis's objectComputeSize would count them (engine/memory.ts), from
+   * counters the container keeps current on every mutation: O(1).
+   */
+  memoryUsage(): number;
+  /** The same estimate recomputed by walking the contents (checks the counters; tests, DEBUG). */
+  memoryUsageFromScratch(): number;
   /** Redis's internal encoding name for OBJECT ENCODING ('listpack', 'intset', …), if it varies. */
   encoding?(): string;
   /**

@@ -1,6 +1,7 @@
 import type { ContainerValue } from './values.js';
 import { Skiplist, type LexRange, type ScoreRange, lexLteMax, scoreLteMax } from './skiplist.js';
 import { SlotMap } from './slot-map.js';
+import { DICT, DICT_ENTRY, LISTPACK_EMPTY, ROBJ, SKIPLIST_BASE, SKIPLIST_NODE, dictBuckets, listpackEntry, listpackScore, mallocSize, sdsSize } from './memory.js';
 
 /** zset-max-listpack-entries / zset-max-listpack-value (the server's typed config fits as is). */
 export interface ListpackLimits {
@@ -37,6 +38,9 @@ export class ZSet implements ContainerValue {
   listpack: boolean;
   /** The score set by the last add() that did not return NOP (zsetAdd's newscore). */
   newScore = 0;
+  /** Memory counters for both encodings (engine/memory.ts): listpack bytes, and sds + dict + node bytes. */
+  private lpBytes = 0;
+  private htBytes = 0;
 
   constructor(listpack = true, capacity = 4) {
     this.list = new Skiplist(capacity);
@@ -61,7 +65,36 @@ export class ZSet implements ContainerValue {
     const z = new ZSet(this.listpack, 0);
     z.list = this.list.clone();
     z.dict = this.dict.clone();
+    z.lpBytes = this.lpBytes;
+    z.htBytes = this.htBytes;
     return z;
+  }
+
+  memoryUsage(): number {
+    return this.usage(this.lpBytes, this.htBytes);
+  }
+
+  memoryUsageFromScratch(): number {
+    let lp = 0;
+    let ht = 0;
+    const list = this.list;
+    for (let x = list.first(); x !== 0; x = list.next(x)) {
+      const m = list.memberOf(x);
+      lp += listpackEntry(m) + listpackScore(list.scoreOf(x));
+      ht += sdsSize(m.length) + DICT_ENTRY + SKIPLIST_NODE;
+    }
+    return this.usage(lp, ht);
+  }
+
+  private usage(lp: number, ht: number): number {
+    if (this.listpack) return ROBJ + mallocSize(LISTPACK_EMPTY + lp);
+    return ROBJ + SKIPLIST_BASE + DICT + dictBuckets(this.list.length) + ht;
+  }
+
+  /** Adds (sign 1) or removes (-1) a member's bytes. */
+  private account(member: string, score: number, sign: number): void {
+    this.lpBytes += sign * (listpackEntry(member) + listpackScore(score));
+    this.htBytes += sign * (sdsSize(member.length) + DICT_ENTRY + SKIPLIST_NODE);
   }
 
   score(member: string): number | undefined {
@@ -72,7 +105,9 @@ export class ZSet implements ContainerValue {
   /** Inserts a member known to be absent, converting to skiplist first if Redis would. */
   insert(member: string, score: number, limits: ListpackLimits): void {
     if (this.listpack && (this.list.length + 1 > limits.zsetMaxListpackEntries || member.length > limits.zsetMaxListpackValue)) this.listpack = false;
-    this.dict.add(member, this.list.insert(this.stored(score), member));
+    const stored = this.stored(score);
+    this.dict.add(member, this.list.insert(stored, member));
+    this.account(member, stored, 1);
   }
 
   /**
@@ -97,7 +132,9 @@ export class ZSet implements ContainerValue {
       if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return ZADD_OUT_NOP;
       this.newScore = score;
       if (score !== cur) {
-        this.list.updateScore(x, this.stored(score));
+        const stored = this.stored(score);
+        this.lpBytes += listpackScore(stored) - listpackScore(cur);
+        this.list.updateScore(x, stored);
         return ZADD_OUT_UPDATED;
       }
       return 0;
@@ -111,7 +148,9 @@ export class ZSet implements ContainerValue {
   remove(member: string): boolean {
     const x = this.dict.get(member);
     if (x === undefined) return false;
-    this.list.delete(this.list.scoreOf(x), member);
+    const score = this.list.scoreOf(x);
+    this.account(member, score, -1);
+    this.list.delete(score, member);
     this.dict.delete(member);
     return true;
   }
@@ -182,7 +221,8 @@ export class ZSet implements ContainerValue {
     for (let x = list.first(); x !== 0; x = list.next(x)) if (list.scoreOf(x) === 0) list.updateScore(x, 0);
   }
 
+  /** Called by the skiplist before it frees the member's node, so its score is still readable. */
   private readonly dropMember = (member: string): void => {
-    this.dict.delete(member);
+    this.account(member, this.list.scoreOf(this.dict.take(member)!), -1);
   };
 }

@@ -1,5 +1,5 @@
 import { SlotTable } from './base.js';
-import { grown, type EvictionPolicy, type Rng } from './policy.js';
+import { grown, type EvictionPolicy, type PolicyTuning, type Rng } from './policy.js';
 import { SlotSet } from './slot-lists.js';
 
 /** Redis's EVPOOL_SIZE and default maxmemory-samples. */
@@ -28,9 +28,13 @@ export abstract class SampledPolicy extends SlotTable implements EvictionPolicy 
 
   constructor(
     protected readonly rng: Rng,
-    private readonly samples = DEFAULT_SAMPLES,
+    private samples = DEFAULT_SAMPLES,
   ) {
     super();
+  }
+
+  tune(tuning: PolicyTuning): void {
+    this.samples = tuning.samples;
   }
 
   /** Higher = evicted first (Redis's idle / 255-freq / -expire). */

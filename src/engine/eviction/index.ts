@@ -7,7 +7,7 @@ import { VolatileOnly } from './volatile.js';
 import { VolatileTtl } from './volatile-ttl.js';
 import { WTinyLfu } from './wtinylfu.js';
 
-export type { EvictionPolicy, Now, Rng } from './policy.js';
+export type { EvictionPolicy, Now, PolicyTuning, Rng } from './policy.js';
 export { hashKey, mixHash, seededRng } from './policy.js';
 
 /** maxmemory-policy names with a policy object (noeviction has none). */
@@ -32,6 +32,8 @@ export interface PolicyOptions {
   /** Weights are bytes rather than 1 per key. */
   weighted: boolean;
   lfu?: LfuOptions;
+  /** maxmemory-samples for the sampled policies (Redis's default 5). */
+  samples?: number;
 }
 
 /** The policy object for a maxmemory-policy name (the keyspace will hold one per database). */
@@ -52,7 +54,7 @@ export function createPolicy(name: PolicyName, o: PolicyOptions): EvictionPolicy
     case 'volatile-random':
       return new VolatileOnly(new RandomPolicy(o.rng));
     case 'volatile-ttl':
-      return new VolatileTtl(o.rng);
+      return new VolatileTtl(o.rng, o.samples);
     case 'volatile-wtinylfu':
       return new VolatileOnly(new WTinyLfu(o.maxWeight, o.rng, { weighted: o.weighted }));
   }

@@ -1,5 +1,5 @@
 import { SampledPolicy } from './eviction-pool.js';
-import { grown, type Now, type Rng } from './policy.js';
+import { grown, type Now, type PolicyTuning, type Rng } from './policy.js';
 
 /** Redis's LFU_INIT_VAL: new keys start here so they are not evicted before they can be used. */
 export const LFU_INIT_VAL = 5;
@@ -26,8 +26,8 @@ export class RedisLfu extends SampledPolicy {
   readonly name = 'allkeys-lfu';
   private counter = new Uint8Array(16);
   private decrTime = new Uint16Array(16);
-  private readonly logFactor: number;
-  private readonly decayTime: number;
+  private logFactor: number;
+  private decayTime: number;
 
   constructor(
     rng: Rng,
@@ -37,6 +37,12 @@ export class RedisLfu extends SampledPolicy {
     super(rng, options.samples);
     this.logFactor = options.logFactor ?? 10;
     this.decayTime = options.decayTime ?? 1;
+  }
+
+  override tune(tuning: PolicyTuning): void {
+    super.tune(tuning);
+    this.logFactor = tuning.logFactor;
+    this.decayTime = tuning.decayTime;
   }
 
   /** LFUGetTimeInMinutes. */

@@ -31,6 +31,18 @@ export interface EvictionPolicy {
   evict(): number;
   resize(maxWeight: number): void;
   has(slot: number): boolean;
+  /** Applies changed tuning (maxmemory-samples, lfu-log-factor, lfu-decay-time) without losing state. */
+  tune?(tuning: PolicyTuning): void;
+}
+
+/** The runtime-settable knobs of the sampled and LFU policies (Redis's config parameters). */
+export interface PolicyTuning {
+  /** maxmemory-samples. */
+  samples: number;
+  /** lfu-log-factor. */
+  logFactor: number;
+  /** lfu-decay-time (minutes; 0 = never decay). */
+  decayTime: number;
 }
 
 /** Uniform random number in [0, 1): injectable so tests are deterministic. */

@@ -1,4 +1,4 @@
-import { grown, type EvictionPolicy } from './policy.js';
+import { grown, type EvictionPolicy, type PolicyTuning } from './policy.js';
 
 /**
  * The volatile-* twin of a policy: only keys with a TTL are handed to the inner policy, so it can
@@ -12,7 +12,7 @@ export class VolatileOnly implements EvictionPolicy {
   private hashes = new Uint32Array(16);
   private weights = new Float64Array(16);
 
-  constructor(private readonly inner: EvictionPolicy) {
+  constructor(readonly inner: EvictionPolicy) {
     this.name = inner.name.replace(/^allkeys-/, 'volatile-');
   }
 
@@ -65,6 +65,10 @@ export class VolatileOnly implements EvictionPolicy {
     const slot = this.inner.evict();
     if (slot !== -1) this.present[slot] = 0;
     return slot;
+  }
+
+  tune(tuning: PolicyTuning): void {
+    this.inner.tune?.(tuning);
   }
 
   resize(maxWeight: number): void {
