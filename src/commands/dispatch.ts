@@ -1,6 +1,7 @@
 import type { Client } from './client.js';
 import { ERR, sanitizeError } from './errors.js';
-import { ReplyError } from './reply.js';
+import { ReplyError, ValueReply } from './reply.js';
+import { EVICT_FAIL } from '../engine/keyspace.js';
 import type { Command } from './table.js';
 import { flagTransaction, queueCommand } from './transactions.js';
 import { trackingAfterCommand, trackingBeforeCommand } from './tracking.js';
@@ -26,6 +27,8 @@ export function execute(client: Client, args: string[]): void {
     reject(client, cmd, 'ERR Command not allowed inside a transaction');
     return;
   }
+  // maxmemory: evict before any command while over the limit; refuse what would add data.
+  if (client.server.keyspace.maxmemory !== 0 && outOfMemory(client, cmd)) return;
   // A RESP2 client in subscribed mode can only read Pub/Sub messages, so only these may run.
   if (client.protocol === 2 && client.subscriptions + client.patternSubscriptions + client.shardSubscriptions !== 0 && !SUBSCRIBED_MODE_OK.has(cmd.fullname)) {
     reject(client, cmd, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
@@ -33,6 +36,8 @@ export function execute(client: Client, args: string[]): void {
   }
 
   if (client.multiQueued !== -1 && !RUN_INSIDE_MULTI.has(cmd.fullname)) {
+    if (client.multiQueued === 0) denyOomQueued.delete(client);
+    if (cmd.denyoom) denyOomQueued.add(client);
     queueCommand(client, cmd, args);
     return;
   }
@@ -72,6 +77,51 @@ export function call(client: Client, cmd: Command, args: string[]): void {
   cmd.usec += (performance.now() - start) * 1000;
   cmd.calls++;
   server.stats.totalCommandsProcessed++;
+}
+
+/** Clients whose open transaction queued a denyoom command (Redis's mstate.cmd_flags & CMD_DENYOOM). */
+const denyOomQueued = new WeakSet<Client>();
+
+/** Inside MULTI every command is refused while out of memory, except these (queuing costs memory). */
+const OOM_EXEMPT_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
+
+const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/**
+ * processCommand's maxmemory step: while used memory is over maxmemory, evict by the policy
+ * (bounded work, engine/keyspace.ts performEvictions) before any command. If memory could not be
+ * freed, refuse denyoom commands, EXEC of a transaction that queued one, and anything queued
+ * inside MULTI, with Redis's OOM error; reads and deletes still run. Returns true if refused.
+ */
+function outOfMemory(client: Client, cmd: Command): boolean {
+  const ks = client.server.keyspace;
+  if (!ks.overMaxmemory) return false;
+  if (ks.performEvictions() !== EVICT_FAIL) return false;
+  const exec = cmd.fullname === 'exec';
+  const refuse = cmd.denyoom || (exec && denyOomQueued.has(client)) || (client.multiQueued !== -1 && !OOM_EXEMPT_IN_MULTI.has(cmd.fullname));
+  if (!refuse) return false;
+  if (exec) {
+    // execCommandAbort: the transaction is discarded and EXEC answers why.
+    discardTransaction(client);
+    cmd.rejectedCalls++;
+    client.reply.error(`EXECABORT Transaction discarded because of: ${OOM_ERROR}`);
+    client.server.stats.totalErrorReplies++;
+    return true;
+  }
+  reject(client, cmd, OOM_ERROR);
+  return true;
+}
+
+/** Ends the client's transaction through DISCARD's own handler, its reply dropped. */
+function discardTransaction(client: Client): void {
+  const sink = client.reply;
+  client.reply = new ValueReply();
+  try {
+    client.server.commands.get('discard')!.handler!(client, ['discard']);
+  } finally {
+    client.reply = sink;
+  }
+  denyOomQueued.delete(client);
 }
 
 const SUBSCRIBED_MODE_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);

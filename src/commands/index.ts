@@ -13,6 +13,7 @@ import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { trackingCommands } from './tracking.js';
 import { scriptingCommands } from './scripting.js';
+import { memoryCommands } from './memory.js';
 
 /** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -30,4 +31,5 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...pubsubCommands,
   ...trackingCommands,
   ...scriptingCommands,
+  ...memoryCommands,
 ];

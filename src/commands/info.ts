@@ -3,6 +3,7 @@ import type { Client } from './client.js';
 import type { ServerContext } from './server-context.js';
 import type { Command } from './table.js';
 import { REDIS_VERSION } from './connection.js';
+import { memoryFigures } from './memory.js';
 
 /**
  * INFO's text, section by section, with Redis 7.0's field names and formats (server.c
@@ -43,10 +44,8 @@ export function selectSections(args: readonly string[]): Set<Section> {
   return out;
 }
 
-/** Memory figures kept between INFO calls (peak) and from startup (baseline). */
+/** Identifiers made once per server (replication id, build id). */
 interface MemoryState {
-  startup: number;
-  peak: number;
   replId: string;
   buildId: string;
 }
@@ -58,22 +57,16 @@ function randomHex(n: number): string {
   return s;
 }
 
-function usedMemory(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
-
 function memoryState(server: ServerContext): MemoryState {
   let s = memoryStates.get(server);
   if (s === undefined) {
-    const used = usedMemory();
-    s = { startup: used, peak: used, replId: randomHex(40), buildId: randomHex(15) };
+    s = { replId: randomHex(40), buildId: randomHex(15) };
     memoryStates.set(server, s);
   }
   return s;
 }
 
-/** Records the baseline memory of a new server (used_memory_startup); ServerContext calls it. */
+/** Makes the per-server identifiers INFO shows (run at startup so they never change); ServerContext calls it. */
 export function recordStartupMemory(server: ServerContext): void {
   memoryState(server);
 }
@@ -152,28 +145,31 @@ function clientsSection(c: Client): Lines {
   ];
 }
 
+/**
+ * used_memory and the figures derived from it are the keyspace's live estimate (engine/memory.ts,
+ * what maxmemory is compared with); RSS is the process's; the allocator_* figures are V8's heap.
+ */
 function memorySection(c: Client): Lines {
-  const st = memoryState(c.server);
+  const f = memoryFigures(c.server);
+  const used = f.used;
   const m = process.memoryUsage();
-  const used = m.heapUsed + m.external;
-  st.peak = Math.max(st.peak, used);
-  const dataset = Math.max(0, used - st.startup);
   const cfg = c.server.config.typed;
   const maxmemory = BigInt(c.server.config.get('maxmemory') ?? '0');
+  const heap = m.heapUsed + m.external;
   const allocated = m.heapTotal + m.external;
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
     ['used_memory_rss', m.rss],
     ['used_memory_rss_human', bytesToHuman(m.rss)],
-    ['used_memory_peak', st.peak],
-    ['used_memory_peak_human', bytesToHuman(st.peak)],
-    ['used_memory_peak_perc', pct((used * 100) / st.peak)],
-    ['used_memory_overhead', st.startup],
-    ['used_memory_startup', st.startup],
-    ['used_memory_dataset', dataset],
-    ['used_memory_dataset_perc', pct(used === st.startup ? 0 : (dataset * 100) / Math.max(1, used - st.startup))],
-    ['allocator_allocated', used],
+    ['used_memory_peak', f.peak],
+    ['used_memory_peak_human', bytesToHuman(f.peak)],
+    ['used_memory_peak_perc', pct((used * 100) / f.peak)],
+    ['used_memory_overhead', f.overhead],
+    ['used_memory_startup', f.startup],
+    ['used_memory_dataset', f.dataset],
+    ['used_memory_dataset_perc', pct(used === f.startup ? 0 : (f.dataset * 100) / (used - f.startup))],
+    ['allocator_allocated', heap],
     ['allocator_active', allocated],
     ['allocator_resident', m.rss],
     ['total_system_memory', os.totalmem()],
@@ -194,8 +190,8 @@ function memorySection(c: Client): Lines {
     ['maxmemory', String(maxmemory)],
     ['maxmemory_human', bytesToHuman(Number(maxmemory))],
     ['maxmemory_policy', cfg.maxmemoryPolicy],
-    ['allocator_frag_ratio', (allocated / Math.max(1, used)).toFixed(2)],
-    ['allocator_frag_bytes', Math.max(0, allocated - used)],
+    ['allocator_frag_ratio', (allocated / Math.max(1, heap)).toFixed(2)],
+    ['allocator_frag_bytes', Math.max(0, allocated - heap)],
     ['allocator_rss_ratio', (m.rss / Math.max(1, allocated)).toFixed(2)],
     ['allocator_rss_bytes', m.rss - allocated],
     ['rss_overhead_ratio', '1.00'],

@@ -89,7 +89,7 @@ function dbArg(c: Client, s: string): Database {
 }
 
 function isLfuPolicy(c: Client): boolean {
-  return c.server.config.typed.maxmemoryPolicy.includes('lfu');
+  return c.server.config.typed.maxmemoryPolicy.endsWith('-lfu');
 }
 
 // ---- existence, type, deletion -----------------------------------------------------------------
@@ -441,8 +441,9 @@ export const keyCommands: CommandDef[] = [
     handler(c, args) {
       if (objectLookup(c, args[2]) === undefined) return;
       if (!isLfuPolicy(c)) throw new ReplyError(ERR_FREQ_NO_LFU);
-      // The keyspace keeps no LFU counters yet: report a key's starting counter.
-      c.reply.integer(LFU_INIT_VAL);
+      // A key a volatile-lfu policy does not track (no TTL) has kept its starting counter.
+      const freq = c.db.frequency(args[2]);
+      c.reply.integer(freq === -1 ? LFU_INIT_VAL : freq);
     },
   },
   { name: 'expire', handler: (c, args) => expireGeneric(c, args, 'expire', 1000, true) },

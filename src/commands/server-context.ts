@@ -6,7 +6,7 @@ import type { Client } from './client.js';
 import { CommandTable } from './table.js';
 import { ALL_COMMANDS } from './index.js';
 import { recordStartupMemory } from './info.js';
-import { keyspaceEventsListener } from './notifications.js';
+import { keyspaceEventsListener, notifyEvicted } from './notifications.js';
 
 export interface ServerStats {
   totalCommandsProcessed: number;
@@ -60,6 +60,26 @@ export class ServerContext {
     this.keyspace.addListener(keyspaceEventsListener(this));
     this.commands = new CommandTable(ALL_COMMANDS);
     recordStartupMemory(this);
+    this.applyMemoryConfig();
+  }
+
+  /** maxmemory and its policy's parameters go to the keyspace at start and on every CONFIG SET. */
+  private applyMemoryConfig(): void {
+    const ks = this.keyspace;
+    const apply = (): void => {
+      const t = this.config.typed;
+      ks.evictionTenacity = t.maxmemoryEvictionTenacity;
+      ks.tune({ samples: t.maxmemorySamples, logFactor: t.lfuLogFactor, decayTime: t.lfuDecayTime });
+      if (t.maxmemory !== ks.maxmemory) ks.setMaxmemory(t.maxmemory);
+      ks.setPolicy(t.maxmemoryPolicy);
+    };
+    apply();
+    ks.onEvicted = (db, key) => notifyEvicted(this, db, key);
+    const previous = this.config.onChange;
+    this.config.onChange = (name, value) => {
+      previous?.(name, value);
+      if (name.startsWith('maxmemory') || name.startsWith('lfu-')) apply();
+    };
   }
 
   /**

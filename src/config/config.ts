@@ -35,6 +35,8 @@ export interface ParamSpec {
   /** Octal number (unixsocketperm). */
   octal?: boolean;
   values?: readonly string[];
+  /** Enum values of ours beyond Redis's, accepted but not listed in Redis's error text. */
+  extraValues?: readonly string[];
   /** Enum whose words combine as bit flags (shutdown-on-sigint). */
   flagsEnum?: boolean;
   alias?: string;
@@ -163,6 +165,8 @@ export const PARAMS: readonly ParamSpec[] = [
     'maxmemory-policy',
     ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
     'noeviction',
+    // stickynote's own policy and its volatile twin (engine/eviction/wtinylfu.ts).
+    { extraValues: ['allkeys-wtinylfu', 'volatile-wtinylfu'] },
   ),
   en('appendfsync', ['everysec', 'always', 'no'], 'everysec'),
   en('oom-score-adj', ['no', 'yes', 'relative', 'absolute'], 'no'),
@@ -703,7 +707,7 @@ export class Config {
     const picked = new Set<string>();
     for (const w of words) {
       const v = w.toLowerCase();
-      if (!values.includes(v)) throw new ConfigError(`argument(s) must be one of the following: ${values.join(', ')}`);
+      if (!values.includes(v) && !spec.extraValues?.includes(v)) throw new ConfigError(`argument(s) must be one of the following: ${values.join(', ')}`);
       picked.add(v);
     }
     if (!spec.flagsEnum) return [...picked][0];
