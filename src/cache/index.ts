@@ -14,3 +14,6 @@ export {
 } from './cache.js';
 export { type Duration, toMs } from './duration.js';
 export { jsonSerializer, type Serializer } from './entry.js';
+export * from './ratelimit/index.js';
+export * from './locks/index.js';
+export * from './metrics/index.js';
