@@ -10,7 +10,7 @@ import { startBackends, type Backends } from './support/toolkit-backends.js';
 let backends: Backends;
 before(async () => {
   backends = await startBackends();
-  if (backends.skipped.length > 0) console.log(`# skipped backends: ${backends.skipped.join(', ')}`);
+  console.log(`# backends: ${backends.list.map((b) => b.name).join(', ')}${backends.skipped.length > 0 ? `; skipped: ${backends.skipped.join(', ')}` : ''}`);
 });
 after(async () => {
   await backends?.close();
