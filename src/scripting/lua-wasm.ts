@@ -42,6 +42,10 @@ export interface LuaApi {
   lua_pushstring(L: number, s: number): number;
   lua_pushboolean(L: number, b: number): void;
   lua_pushcclosure(L: number, fn: number, n: number): void;
+  lua_pushlightuserdata(L: number, p: number): void;
+  lua_touserdata(L: number, idx: number): number;
+  lua_copy(L: number, from: number, to: number): void;
+  luaL_where(L: number, level: number): void;
   lua_createtable(L: number, narr: number, nrec: number): void;
   lua_rawget(L: number, idx: number): number;
   lua_rawgeti(L: number, idx: number, n: bigint): number;
