@@ -263,8 +263,9 @@ class JsonDecoder {
       this.value(L, depth);
       api.lua_rawset(L, -3);
       this.next();
-      if (this.tok === Tok.ObjEnd) return;
-      if (this.tok !== Tok.Comma) this.fail('comma or object end');
+      const t = this.tok as Tok;
+      if (t === Tok.ObjEnd) return;
+      if (t !== Tok.Comma) this.fail('comma or object end');
       this.next();
     }
   }
