@@ -57,6 +57,7 @@ export interface LuaApi {
   lua_setglobal(L: number, name: number): void;
   lua_next(L: number, idx: number): number;
   lua_setupvalue(L: number, funcindex: number, n: number): number;
+  lua_callk(L: number, nargs: number, nresults: number, ctx: number, k: number): void;
   lua_pcallk(L: number, nargs: number, nresults: number, msgh: number, ctx: number, k: number): number;
   lua_error(L: number): number;
   luaL_loadbufferx(L: number, buf: number, size: number, name: number, mode: number): number;

@@ -73,11 +73,17 @@ local function format51(f, ...)
       argi = argi + 1
       local v = select(argi, ...)
       if select('#', ...) < argi then
-        return format(f, ...) -- let 5.4 raise its "bad argument" error
+        error(format("bad argument #%d to 'format' (no value)", argi + 1), 1)
       end
-      if conv == 'd' or conv == 'i' or conv == 'o' or conv == 'u' or conv == 'x' or conv == 'X' or conv == 'c' then
+      if conv == 'd' or conv == 'i' or conv == 'o' or conv == 'u' or conv == 'x' or conv == 'X' or conv == 'c'
+         or conv == 'e' or conv == 'E' or conv == 'f' or conv == 'g' or conv == 'G' then
+        if tonumber(v) == nil then
+          error(format("bad argument #%d to 'format' (number expected, got %s)", argi + 1, type(v)), 1)
+        end
         if conv == 'u' then conv = 'd' end
-        v = trunc(v)
+        if conv ~= 'e' and conv ~= 'E' and conv ~= 'f' and conv ~= 'g' and conv ~= 'G' then v = trunc(v) end
+      elseif (conv == 's' or conv == 'q') and type(v) ~= 'string' and not mathtype(v) then
+        error(format("bad argument #%d to 'format' (string expected, got %s)", argi + 1, type(v)), 1)
       elseif conv == 's' then
         if mathtype(v) then v = num2str(v) end
       elseif conv == 'q' then
@@ -90,8 +96,11 @@ local function format51(f, ...)
   return tconcat(out)
 end
 
-string.format = format51
-string.rep = function(s, n) return srep(s, trunc(n)) end
+-- Library functions written in Lua are called through a C trampoline, so a tail call to them
+-- keeps the script's frame (for the position in error messages), as for Redis's C functions.
+local wrap = js.wrap
+string.format = wrap(format51)
+string.rep = wrap(function(s, n) return srep(s, trunc(n)) end)
 string.gfind = string.gmatch
 string.pack, string.unpack, string.packsize = nil, nil, nil
 
@@ -102,7 +111,7 @@ table.maxn = function(t)
   for k in next, t do if mathtype(k) and k > m then m = k end end
   return m
 end
-table.setn = function() error("'setn' is obsolete", 2) end
+table.setn = function() error("'setn' is obsolete", 1) end
 table.unpack, table.pack, table.move = nil, nil, nil
 
 math.mod = fmod
@@ -130,37 +139,37 @@ end
 local function checkint(v, i, fname)
   local n = tonumber(v)
   if n == nil then
-    error(format("bad argument #%d to '%s' (number expected, got %s)", i, fname, v == nil and 'no value' or type(v)), 3)
+    error(format("bad argument #%d to '%s' (number expected, got %s)", i, fname, v == nil and 'no value' or type(v)), 1)
   end
   n = trunc(n)
   if mathtype(n) == 'float' then n = 0 end
   return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
 end
-math.random = function(...)
+math.random = wrap(function(...)
   local r = (lrand48() % 2147483647) / 2147483647
   local argc = select('#', ...)
   if argc == 0 then return r end
   if argc == 1 then
     local u = checkint((...), 1, 'random')
-    if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 2) end
+    if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 1) end
     return floor(r * u) + 1
   end
   if argc == 2 then
     local l, u = checkint((...), 1, 'random'), checkint(select(2, ...), 2, 'random')
-    if l > u then error("bad argument #2 to 'random' (interval is empty)", 2) end
+    if l > u then error("bad argument #2 to 'random' (interval is empty)", 1) end
     return floor(r * (u - l + 1)) + l
   end
-  error('wrong number of arguments', 2)
-end
-math.randomseed = function(s)
+  error('wrong number of arguments', 1)
+end)
+math.randomseed = wrap(function(s)
   local v = checkint(s, 1, 'randomseed') & 0xFFFFFFFF
   rx = (v << 16) | 0x330E
-end
+end)
 
 -- LuaBitOp (bit.*): 32-bit two's complement results, numbers rounded as its tobit does.
 local function tobit(x)
   local n = tonumber(x)
-  if n == nil then error("bad argument #1 to 'tobit' (number expected, got " .. (x == nil and 'no value' or type(x)) .. ")", 3) end
+  if n == nil then error("bad argument #1 to 'tobit' (number expected, got " .. (x == nil and 'no value' or type(x)) .. ")", 1) end
   if mathtype(n) == 'float' then
     if n ~= n or n == huge or n == -huge then return 0 end
     local r = floor(n + 0.5)
@@ -221,6 +230,8 @@ end
 
 -- struct (Roberto Ierusalimschy's lua_struct as bundled with Redis): pack/unpack/size over
 -- string.pack, item by item, with its x86-64 sizes (l, L and T are 8 bytes).
+for k, f in pairs(bit) do bit[k] = wrap(f) end
+
 local struct = {}
 local function structItems(fmt)
   local items, i, len = {}, 1, #fmt
@@ -255,11 +266,11 @@ struct.pack = function(fmt, ...)
       if mathtype(v) then v = num2str(v) end
       if n == nil then n = 1 end
       if n == 0 then n = #v end
-      if #v < n then error("bad argument #" .. (argi + 1) .. " to 'pack' (string too short)", 2) end
+      if #v < n then error("bad argument #" .. (argi + 2) .. " to 'pack' (string too short)", 1) end
       out[#out + 1] = ssub(v, 1, n)
     else
       local sp = spec(c, n)
-      if not sp then error("invalid format option '" .. c .. "'", 2) end
+      if not sp then error("bad argument #1 to 'pack' (invalid format option '" .. c .. "')", 1) end
       argi = argi + 1
       local v = select(argi, ...)
       if c ~= 'f' and c ~= 'd' then
@@ -282,18 +293,18 @@ struct.unpack = function(fmt, data, pos)
     elseif c == 'x' then p = p + 1
     elseif c == 's' then
       local z = sfind(data, '\0', p, true)
-      if not z then error("unfinished string in data", 2) end
+      if not z then error("unfinished string in data", 1) end
       res[#res + 1] = ssub(data, p, z - 1); p = z + 1
     elseif c == 'c' then
       if n == nil then n = 1 end
       if n == 0 then n = prev or 0 end
-      if p + n - 1 > #data then error('data string too short', 2) end
+      if p + n - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 1) end
       res[#res + 1] = ssub(data, p, p + n - 1); p = p + n
     else
       local sp = spec(c, n)
-      if not sp then error("invalid format option '" .. c .. "'", 2) end
+      if not sp then error("bad argument #1 to 'unpack' (invalid format option '" .. c .. "')", 1) end
       local size = (sp == 'b' or sp == 'B') and 1 or (sp == 'h' or sp == 'H') and 2 or (sp == 'f') and 4 or (sp == 'd') and 8 or tonumber(ssub(sp, 2))
-      if p + size - 1 > #data then error('data string too short', 2) end
+      if p + size - 1 > #data then error("bad argument #2 to 'unpack' (data string too short)", 1) end
       local v
       v, p = sunpack(endian .. sp, data, p)
       prev = v
@@ -309,15 +320,16 @@ struct.size = function(fmt)
     local c, n = item[1], item[2]
     if c == 'x' then size = size + 1
     elseif c == 'c' then size = size + (n or 1)
-    elseif c == 's' then error("options 's' has no fixed size", 2)
+    elseif c == 's' then error("bad argument #1 to 'size' (option 's' has no fixed size)", 1)
     elseif c ~= '<' and c ~= '>' and c ~= '=' and c ~= '!' and c ~= ' ' then
       local sp = spec(c, n)
-      if not sp then error("invalid format option '" .. c .. "'", 2) end
-      size = size + ((sp == 'b' or sp == 'B') and 1 or (sp == 'h' or sp == 'H') and 2 or (sp == 'f') and 4 or (sp == 'd') and 8 or tonumber(ssub(sp, 2)))
+      size = size + (not sp and 0 or ((sp == 'b' or sp == 'B') and 1 or (sp == 'h' or sp == 'H') and 2 or (sp == 'f') and 4 or (sp == 'd') and 8 or tonumber(ssub(sp, 2))))
     end
   end
   return size
 end
+
+for k, f in pairs(struct) do struct[k] = wrap(f) end
 
 -- Redis's pcall: an error that is a Redis error table comes back as its message.
 local function pcallResult(ok, ...)
@@ -375,7 +387,15 @@ local function errorHandler(err)
     level = level + 1
     i = getinfo(level, 'Sl')
   end
+  if type(err) == 'string' then
+    -- 5.4 words runtime errors "attempt to index a nil value (local 't')", 5.1 "attempt to index local 't' (a nil value)".
+    err = sgsub(err, "attempt to (.-) a (%a+) value %((%a+) '(.-)'%)", "attempt to %1 %3 '%4' (a %2 value)")
+  end
   if type(err) ~= 'table' then err = { err = 'ERR ' .. tostring(err) } end
+  if i and type(err.err) == 'string' then
+    -- Errors raised inside this prelude are reported where the script called it.
+    err.err = sgsub(err.err, '^(ERR )prelude:%d+: ', '%1' .. ssub(i.source, 2) .. ':' .. i.currentline .. ': ')
+  end
   if i then
     err.source = i.source
     err.line = i.currentline
@@ -413,7 +433,6 @@ loadstring = function(s, name) return load54(s, name or s, 't', sandbox) end
 for _, name in ipairs({ 'string', 'math', 'table', 'coroutine', 'cjson', 'cmsgpack', 'bit', 'struct', 'redis' }) do
   G[name] = protect(G[name])
 end
-G._G = sandbox
 setmetatable(G, {
   __index = function(_, k) error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end,
   __newindex = readonly,

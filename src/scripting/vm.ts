@@ -100,6 +100,7 @@ interface Callbacks {
   log: number;
   setresp: number;
   setRepl: number;
+  wrap: number;
 }
 let callbacks: Callbacks | null = null;
 
@@ -129,7 +130,29 @@ function registerCallbacks(w: LuaWasm): Callbacks {
       1,
       true,
     );
+  // js.wrap(f): a C closure that calls the Lua function f. A tail call to a C function keeps the
+  // caller's frame, so errors inside f can still be reported at the script's line.
+  const trampoline = w.addFunction(
+    (L: number) => {
+      api.lua_pushvalue(L, LUA_REGISTRYINDEX - 1);
+      api.lua_rotate(L, 1, 1);
+      api.lua_callk(L, api.lua_gettop(L) - 1, -1, 0, 0);
+      return api.lua_gettop(L);
+    },
+    1,
+    true,
+  );
+  const wrapFn = w.addFunction(
+    (L: number) => {
+      api.lua_settop(L, 1);
+      api.lua_pushcclosure(L, trampoline, 1);
+      return 1;
+    },
+    1,
+    true,
+  );
   return {
+    wrap: wrapFn,
     call: wrap((vm, L) => vm.redisCommand(L, true)),
     pcall: wrap((vm, L) => vm.redisCommand(L, false)),
     sha1hex: wrap((vm, L) => vm.sha1hex(L)),
@@ -205,6 +228,8 @@ export class ScriptVm {
     setFn('setresp', cb.setresp);
     setFn('set_repl', cb.setRepl);
     api.lua_setfield(L, -2, w.cstr('redis'));
+    api.lua_pushcclosure(L, cb.wrap, 0);
+    api.lua_setfield(L, -2, w.cstr('wrap'));
     registerLibraries(w, L);
     w.pushString(L, REDIS_VERSION);
     api.lua_setfield(L, -2, w.cstr('version'));
