@@ -1,5 +1,5 @@
 import type { ReplySink } from '../commands/reply.js';
-import type { LuaWasm } from './lua-wasm.js';
+import { type LuaWasm, big } from './lua-wasm.js';
 
 const enum Kind {
   Array,
@@ -62,7 +62,7 @@ export class LuaSink implements ReplySink {
       const d = this.depth - 1;
       const kind = this.kinds[d];
       if (kind === Kind.Array) {
-        api.lua_rawseti(L, -2, BigInt(++this.index[d]));
+        api.lua_rawseti(L, -2, big(++this.index[d]));
       } else if (kind === Kind.Map) {
         // Key and value alternate: store on every value.
         if ((++this.index[d] & 1) === 1) {
@@ -124,7 +124,7 @@ export class LuaSink implements ReplySink {
   }
 
   integer(n: number | bigint): void {
-    this.w.api.lua_pushinteger(this.L, typeof n === 'bigint' ? n : BigInt(n));
+    this.w.api.lua_pushinteger(this.L, typeof n === 'bigint' ? n : n >= 0 && n < 1024 ? big(n) : BigInt(n));
     this.added();
   }
 

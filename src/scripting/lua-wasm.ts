@@ -88,6 +88,12 @@ export const LUA_TTABLE = 5;
 export const LUA_MASKCOUNT = 8;
 export const LUA_MASKLINE = 4;
 
+/** BigInts 0..1023, so table indexes (lua_Integer arguments) cost no allocation. */
+const SMALL = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+export function big(i: number): bigint {
+  return i < 1024 ? SMALL[i] : BigInt(i);
+}
+
 const MAX_MEMORY = 2 ** 31;
 
 /** The parts of the WebAssembly JS API used here (the project's TS lib has no WebAssembly types). */
@@ -207,8 +213,8 @@ export class LuaWasm {
 
   /** The linear memory as a Buffer (a new view after the memory grew). */
   mem(): Buffer {
-    const buf = this.api.memory.buffer;
-    if (this.heap.buffer !== buf) this.heap = Buffer.from(buf);
+    // Growing the memory detaches the old ArrayBuffer, whose views then have length 0.
+    if (this.heap.length === 0) this.heap = Buffer.from(this.api.memory.buffer);
     return this.heap;
   }
 

@@ -8,6 +8,7 @@ import { formatDouble } from '../engine/double-format.js';
 import { LuaSink } from './lua-sink.js';
 import {
   type LuaWasm,
+  big,
   luaWasm,
   LUA_OK,
   LUA_REGISTRYINDEX,
@@ -35,7 +36,8 @@ export interface ScriptFlags {
 export interface Script {
   readonly sha: string;
   readonly body: string;
-  readonly ref: number;
+  /** Registry reference of the compiled function (a lua_Integer, hence a BigInt). */
+  readonly ref: bigint;
   readonly flags: ScriptFlags;
 }
 
@@ -177,12 +179,13 @@ export class ScriptVm {
   private thread = 0;
   private threadRef = 0;
   private sandboxRef = 0;
-  private runnerRef = 0;
+  private runnerRef = 0n;
   readonly scripts = new Map<string, Script>();
   private readonly sink: LuaSink;
   /** The client redis.call runs commands as (Redis's lua_client). */
   private readonly scriptClient: Client;
   private ctx: RunContext | null = NO_CONTEXT;
+  private readonly byExactName = new Map<string, Command>();
   private readonly keyNames: number;
   private readonly argvNames: number;
 
@@ -245,7 +248,7 @@ export class ScriptVm {
     api.lua_rotate(L, -2, 1); // [prelude, js]
     if (api.lua_pcallk(L, 1, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude: ${w.toString(L, -1)}`);
     // Returned: sandbox, error handler, runner.
-    this.runnerRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.runnerRef = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     api.lua_settop(L, -2); // the error handler is used by the runner only
     this.sandboxRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
     this.thread = api.lua_newthread(L);
@@ -295,7 +298,7 @@ export class ScriptVm {
     // The script's globals are the sandbox: its first upvalue is _ENV.
     api.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.sandboxRef));
     api.lua_setupvalue(L, -2, 1);
-    const ref = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    const ref = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     const script: Script = { sha, body, ref, flags };
     this.scripts.set(sha, script);
     return script;
@@ -310,8 +313,8 @@ export class ScriptVm {
     const api = w.api;
     const T = this.thread;
     api.lua_settop(T, 0);
-    api.lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(this.runnerRef));
-    api.lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(script.ref));
+    api.lua_rawgeti(T, LUA_REGISTRYINDEX, this.runnerRef);
+    api.lua_rawgeti(T, LUA_REGISTRYINDEX, script.ref);
     this.pushArray(T, args, firstKey, numkeys);
     api.lua_setglobal(T, this.keyNames);
     this.pushArray(T, args, firstKey + numkeys, args.length - firstKey - numkeys);
@@ -382,7 +385,7 @@ export class ScriptVm {
     api.lua_createtable(L, n, 0);
     for (let i = 0; i < n; i++) {
       w.pushString(L, args[from + i]);
-      api.lua_rawseti(L, -2, BigInt(i + 1));
+      api.lua_rawseti(L, -2, big(i + 1));
     }
   }
 
@@ -501,14 +504,14 @@ export class ScriptVm {
     }
     pop();
     let n = 0;
-    while (api.lua_rawgeti(T, -1, BigInt(n + 1)) !== LUA_TNIL) {
+    while (api.lua_rawgeti(T, -1, big(n + 1)) !== LUA_TNIL) {
       pop();
       n++;
     }
     pop();
     reply.array(n);
     for (let j = 1; j <= n; j++) {
-      api.lua_rawgeti(T, -1, BigInt(j));
+      api.lua_rawgeti(T, -1, big(j));
       this.toReply(T, reply, false);
     }
   }
@@ -588,7 +591,12 @@ export class ScriptVm {
   private lookup(args: string[]): Command | undefined {
     const table = this.server.commands;
     const name = args[0];
-    let cmd = table.get(name) ?? table.get(name.toLowerCase());
+    let cmd = this.byExactName.get(name);
+    if (cmd === undefined) {
+      cmd = table.get(name.toLowerCase());
+      // Scripts spell the same few names over and over ('GET', 'get'): remember each spelling.
+      if (cmd !== undefined && this.byExactName.size < 1024) this.byExactName.set(name, cmd);
+    }
     if (cmd === undefined) return undefined;
     if (cmd.subcommands !== null && args.length >= 2) {
       cmd = cmd.subcommands.get(args[1].toLowerCase());
