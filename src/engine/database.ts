@@ -158,7 +158,7 @@ export class Database {
       delta += keyUsage(key) + KEY_OVERHEAD;
       this.valueBytes[slot] = size;
       this.addBytes(delta);
-      if (this.policy !== null) this.policy.insert(slot, hash, size + keyUsage(key));
+      if (this.policy !== null) this.policy.insert(slot, hash, delta);
     } else {
       if (!keepTtl && this.volatileCount !== 0 && this.expireAt[slot] !== 0) this.clearExpire(slot);
       this.resized(slot, key, size);
@@ -363,7 +363,7 @@ export class Database {
     for (let slot = 0; slot < this.highWater; slot++) {
       const key = this.keyAt(slot);
       if (key === undefined) continue;
-      policy.insert(slot, hashKey(key), this.valueBytes[slot] + keyUsage(key));
+      policy.insert(slot, hashKey(key), this.valueBytes[slot] + keyUsage(key) + KEY_OVERHEAD);
       if (this.volatileCount !== 0 && this.expireAt[slot] !== 0) policy.setExpire(slot, Math.max(1, this.expireAt[slot]));
     }
   }
@@ -500,7 +500,7 @@ export class Database {
     if (delta === 0) return;
     this.valueBytes[slot] = size;
     this.addBytes(delta);
-    if (this.policy !== null) this.policy.reweigh(slot, size + keyUsage(key));
+    if (this.policy !== null) this.policy.reweigh(slot, size + keyUsage(key) + KEY_OVERHEAD);
   }
 
   private freeSlot(slot: number, key: string): void {

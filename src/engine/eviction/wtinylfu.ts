@@ -55,7 +55,7 @@ export interface WTinyLfuOptions {
 export class WTinyLfu extends SlotTable implements EvictionPolicy {
   readonly name: string = 'allkeys-wtinylfu';
   private lists = new SlotLists(3);
-  readonly sketch = new FrequencySketch();
+  sketch = new FrequencySketch();
   private maximum = 0;
   windowMaximum = 0;
   protectedMaximum = 0;
@@ -75,6 +75,7 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
   private candidate = -1;
   private candidateQueue = PROBATION;
   private candidatesLeft = 0;
+  private drainedAtInsert = 0;
 
   constructor(
     maxWeight: number,
@@ -93,6 +94,10 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
     this.stepSize = -HILL_CLIMBER_STEP_PERCENT * max;
     this.adjustment = 0;
     if (!this.options.weighted) this.sketch.ensureCapacity(max);
+    // Keys admitted under the old budget stay admitted: they move to main now rather than all
+    // becoming admission candidates at the next eviction (a CONFIG SET maxmemory on a full server).
+    this.drainWindow();
+    this.demoteFromProtected();
   }
 
   private queue(slot: number): number {
@@ -105,8 +110,13 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
     this.lists.ensure(slot);
     this.lists.push(WINDOW, slot);
     this.windowWeight += weight;
-    if (this.options.weighted && this.count > this.sketch.capacity) this.sketch.ensureCapacity(this.count * 2);
+    if (this.options.weighted && this.count > this.sketch.capacity) this.growSketch(this.count * 2);
     this.sketch.increment(hash);
+    // Caffeine's maintenance moves the window's overflow to probation after every write. Over
+    // the budget, evict() does it instead and makes those entries the admission candidates. The
+    // keyspace evicts before a command rather than after it, so entries this insert moved stay
+    // candidates for the next evict() (until the next insert).
+    this.drainedAtInsert = this.weight <= this.maximum ? this.drainWindow() : 0;
     this.epoch++;
     if (this.warm) this.missesInSample++;
     this.climb();
@@ -122,6 +132,24 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
     else this.promote(slot);
     if (this.warm) this.hitsInSample++;
     this.climb();
+  }
+
+  /**
+   * A larger sketch for a weighted cache whose entry count outgrew it. Caffeine starts the new
+   * table empty; here the resident keys carry half their estimates over (halved as a reset would
+   * age them), so growing does not make every resident key look new to admission. Measured on
+   * cloudPhysicsIO (docs/eviction.md): half beats both starting empty and carrying all.
+   */
+  private growSketch(capacity: number): void {
+    const old = this.sketch;
+    const fresh = new FrequencySketch();
+    fresh.ensureCapacity(capacity);
+    for (let slot = 0; slot < this.state.length; slot++) {
+      if (this.state[slot] === 0) continue;
+      const h = this.hashes[slot];
+      for (let n = old.frequency(h) >>> 1; n > 0; n--) fresh.increment(h);
+    }
+    this.sketch = fresh;
   }
 
   /** A probation hit moves to protected (unless heavier than all of it); overflow is demoted. */
@@ -187,7 +215,8 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
    */
   evict(): number {
     this.warm = true;
-    const moved = this.drainWindow();
+    const moved = this.drainWindow() + this.drainedAtInsert;
+    this.drainedAtInsert = 0;
     if (this.roundEpoch !== this.epoch) {
       this.roundEpoch = this.epoch;
       this.candidatesLeft = 0;
