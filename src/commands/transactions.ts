@@ -45,9 +45,21 @@ interface TxState {
 
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 
-/** Clients' transaction state and the WATCH table of one server. */
+/**
+ * Clients' transaction state (a client belongs to one server, so one table for all servers: one
+ * lookup per queued command).
+ */
+const states = new WeakMap<Client, TxState>();
+
+/** The transaction state of `c`, created at its first MULTI or WATCH. */
+function stateOf(c: Client): TxState {
+  let s = states.get(c);
+  if (s === undefined) states.set(c, (s = { queue: [], dirtyExec: false, dirtyCas: false, watched: [] }));
+  return s;
+}
+
+/** The WATCH table of one server. */
 class Transactions {
-  private readonly states = new WeakMap<Client, TxState>();
   private readonly watchers = new Map<Database, Map<string, WatchedKey[]>>();
   private watchCount = 0;
   private listening = false;
@@ -63,12 +75,6 @@ class Transactions {
     server.clientResetHooks.push((c) => this.reset(c));
   }
 
-  state(c: Client): TxState {
-    let s = this.states.get(c);
-    if (s === undefined) this.states.set(c, (s = { queue: [], dirtyExec: false, dirtyCas: false, watched: [] }));
-    return s;
-  }
-
   /** Ends the transaction and forgets watched keys (Redis's discardTransaction). */
   discard(c: Client, s: TxState): void {
     s.queue = [];
@@ -80,7 +86,7 @@ class Transactions {
 
   /** RESET or disconnect. */
   private reset(c: Client): void {
-    const s = this.states.get(c);
+    const s = states.get(c);
     if (s !== undefined) this.discard(c, s);
     else c.multiQueued = -1;
   }
@@ -172,7 +178,7 @@ class Transactions {
   }
 
   private markDirty(c: Client): void {
-    const s = this.states.get(c)!;
+    const s = states.get(c)!;
     s.dirtyCas = true;
     // No need to watch further: EXEC will fail whatever happens next.
     this.unwatchAll(s);
@@ -189,7 +195,7 @@ function transactionsOf(server: ServerContext): Transactions {
 
 /** Dispatch: a command that passed its checks inside MULTI waits for EXEC. */
 export function queueCommand(c: Client, cmd: Command, args: string[]): void {
-  const s = transactionsOf(c.server).state(c);
+  const s = stateOf(c);
   // After an error nothing will run: stop holding commands (as Redis's queueMultiCommand).
   if (!s.dirtyExec && !s.dirtyCas) s.queue.push({ cmd, args });
   c.multiQueued = s.queue.length;
@@ -198,7 +204,7 @@ export function queueCommand(c: Client, cmd: Command, args: string[]): void {
 
 /** Dispatch: a command was refused inside MULTI, so EXEC must abort. */
 export function flagTransaction(c: Client): void {
-  transactionsOf(c.server).state(c).dirtyExec = true;
+  stateOf(c).dirtyExec = true;
 }
 
 function multi(c: Client): void {
@@ -211,7 +217,7 @@ function multi(c: Client): void {
 function exec(c: Client): void {
   if (c.multiQueued === -1) throw new ReplyError('ERR EXEC without MULTI');
   const tx = transactionsOf(c.server);
-  const s = tx.state(c);
+  const s = stateOf(c);
   if (tx.watchedKeyExpired(s)) s.dirtyCas = true;
   if (s.dirtyExec || s.dirtyCas) {
     const abort = s.dirtyExec;
@@ -225,7 +231,9 @@ function exec(c: Client): void {
   c.reply.array(queue.length);
   // multiQueued stays set while the commands run, as CLIENT_MULTI does (CLIENT LIST shows x).
   blockingOf(c.server).denyBlocking(() => {
-    for (const q of queue) call(c, q.cmd, q.args);
+    // Each command's end time is the next one's start: one clock read per command.
+    let t = performance.now();
+    for (const q of queue) t = call(c, q.cmd, q.args, t);
   });
   tx.discard(c, s);
 }
@@ -233,14 +241,14 @@ function exec(c: Client): void {
 function discard(c: Client): void {
   if (c.multiQueued === -1) throw new ReplyError('ERR DISCARD without MULTI');
   const tx = transactionsOf(c.server);
-  tx.discard(c, tx.state(c));
+  tx.discard(c, stateOf(c));
   c.reply.status('OK');
 }
 
 function watch(c: Client, args: string[]): void {
   if (c.multiQueued !== -1) throw new ReplyError('ERR WATCH inside MULTI is not allowed');
   const tx = transactionsOf(c.server);
-  const s = tx.state(c);
+  const s = stateOf(c);
   // Already dirty: EXEC will fail anyway, no point in watching more.
   if (!s.dirtyCas) for (let i = 1; i < args.length; i++) tx.watch(c, s, args[i]);
   c.reply.status('OK');
@@ -248,7 +256,7 @@ function watch(c: Client, args: string[]): void {
 
 function unwatch(c: Client): void {
   const tx = transactionsOf(c.server);
-  const s = tx.state(c);
+  const s = stateOf(c);
   tx.unwatchAll(s);
   s.dirtyCas = false;
   c.reply.status('OK');
