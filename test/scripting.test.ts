@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { differentialServers, type Pair } from './support/differential.js';
 import { Engine } from '../src/embedded.js';
@@ -319,5 +320,55 @@ describe('atomicity and the embedded door', () => {
     assert.equal(e.call('EVALSHA', sha, 1, 'n'), 2);
     assert.throws(() => e.call('EVAL', "error('boom')", 0), (err: unknown) => err instanceof ErrorReply && err.message.startsWith('ERR user_script:1: boom script: '));
     assert.equal(e.call('EVAL', 'return {double=1.5}', 0), 1.5);
+  });
+});
+
+describe('long-running scripts (busy-reply-threshold)', () => {
+  const busy = differentialServers(['--busy-reply-threshold', '50']);
+
+  it('other clients get BUSY, SCRIPT KILL stops a script that has not written', async () => {
+    const a = await busy.pair();
+    const b = await busy.pair();
+    await b.do('SCRIPT', 'KILL');
+    const running = a.both('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
+    await sleep(300);
+    await b.do('GET', 'x');
+    await b.do('PING');
+    await b.do('MULTI');
+    await b.do('SET', 'x', '1');
+    await b.do('DISCARD');
+    await b.do('SCRIPT', 'KILL');
+    const [r, o] = await running;
+    assert.equal(o.raw.toString('latin1'), r.raw.toString('latin1'));
+    await a.do('PING');
+    await b.do('SCRIPT', 'KILL');
+  });
+
+  it('a script that wrote is UNKILLABLE; its caller\'s next commands wait for it', async () => {
+    const a = await busy.pair();
+    const b = await busy.pair();
+    const script =
+      "redis.call('set', 'w', '1') local t = redis.call('time') local start = t[1] * 1000000 + t[2] " +
+      "while true do t = redis.call('time') if t[1] * 1000000 + t[2] - start > 700000 then break end end return redis.call('incr', 'w')";
+    const running = a.both('EVAL', script, '0');
+    const next = a.both('GET', 'w');
+    await sleep(300);
+    await b.do('GET', 'w');
+    await b.do('SCRIPT', 'KILL');
+    const [r, o] = await running;
+    assert.equal(o.raw.toString('latin1'), r.raw.toString('latin1'));
+    const [r2, o2] = await next;
+    assert.equal(o2.raw.toString('latin1'), r2.raw.toString('latin1'));
+    await b.do('GET', 'w');
+  });
+
+  it('pcall cannot swallow SCRIPT KILL', async () => {
+    const a = await busy.pair();
+    const b = await busy.pair();
+    const running = a.both('EVAL', 'while true do pcall(function() while true do end end) end', '0');
+    await sleep(300);
+    await b.do('SCRIPT', 'KILL');
+    const [r, o] = await running;
+    assert.equal(o.raw.toString('latin1'), r.raw.toString('latin1'));
   });
 });

@@ -49,6 +49,11 @@ export class Client {
    * Null for embedded clients, which cannot receive anything between calls.
    */
   deliver: (() => void) | null = null;
+  /**
+   * Set by the connection: sends the replies written so far and runs the input held while the
+   * client waited (a script that yielded past busy-reply-threshold). Null for embedded clients.
+   */
+  resumeInput: (() => void) | null = null;
   /** Bytes waiting in the output buffer (for CLIENT LIST omem). */
   outputBytes: () => number = () => 0;
   /** Bytes waiting in the query buffer (for CLIENT LIST qbuf). */

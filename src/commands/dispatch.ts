@@ -35,6 +35,12 @@ export function execute(client: Client, args: string[]): void {
     return;
   }
 
+  // A script is running past busy-reply-threshold: only commands flagged allow_busy may run.
+  if (client.server.busyScript !== null && !cmd.flags.includes('allow_busy')) {
+    reject(client, cmd, client.server.busyScript);
+    return;
+  }
+
   if (client.multiQueued !== -1 && !RUN_INSIDE_MULTI.has(cmd.fullname)) {
     if (client.multiQueued === 0) denyOomQueued.delete(client);
     if (cmd.denyoom) denyOomQueued.add(client);

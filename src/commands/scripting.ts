@@ -71,8 +71,10 @@ function scriptFlush(c: Client, args: string[]): void {
   c.reply.status('OK');
 }
 
-function scriptKill(): void {
-  throw new ReplyError('NOTBUSY No scripts in execution right now.');
+function scriptKill(c: Client): void {
+  const error = scriptVmOf(c.server).kill(true);
+  if (error !== null) throw new ReplyError(error);
+  c.reply.status('OK');
 }
 
 const SCRIPT_HELP = [

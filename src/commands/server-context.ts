@@ -40,6 +40,11 @@ export class ServerContext {
     totalNetOutputBytes: 0,
     totalErrorReplies: 0,
   };
+  /**
+   * While a script runs past busy-reply-threshold (suspended between event-loop turns), the BUSY
+   * error other clients get; null otherwise. Dispatch checks it.
+   */
+  busyScript: string | null = null;
   /** Installed by the TCP server: SHUTDOWN closes listeners and exits. */
   shutdown: (() => void) | null = null;
   /** Path of the config file the server was started with, if any. */

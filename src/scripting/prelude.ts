@@ -440,8 +440,11 @@ setmetatable(G, {
 })
 
 local xpcall = xpcall
-local function runner(f)
-  local ok, v = xpcall(f, errorHandler)
+-- The message handler runs through js.guard, which turns off the kill hook first (a killed
+-- script gets an error on every line, which must not hit the handler itself).
+local handler = js.guard(errorHandler)
+local function runner(f, ...)
+  local ok, v = xpcall(f, handler, ...)
   return ok, v
 end
 

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { Client } from '../commands/client.js';
 import { call } from '../commands/dispatch.js';
 import { ReplyError, type ReplySink } from '../commands/reply.js';
+import { sanitizeError } from '../commands/errors.js';
+import { blockingOf } from '../commands/blocking.js';
 import type { ServerContext } from '../commands/server-context.js';
 import type { Command } from '../commands/table.js';
 import { formatDouble } from '../engine/double-format.js';
@@ -10,8 +12,11 @@ import {
   type LuaWasm,
   big,
   luaWasm,
+  LUA_MASKCOUNT,
+  LUA_MASKLINE,
   LUA_OK,
   LUA_REGISTRYINDEX,
+  LUA_YIELD,
   LUA_TBOOLEAN,
   LUA_TNIL,
   LUA_TNUMBER,
@@ -47,9 +52,30 @@ interface RunContext {
   readOnly: boolean;
   /** Name shown in error replies: the sha for EVAL, the function name for FCALL. */
   name: string;
+  /** EVAL (SCRIPT KILL) or FCALL (FUNCTION KILL). */
+  isEval: boolean;
+  /** The script ran a write command: it can't be killed any more. */
+  wrote: boolean;
+  killed: boolean;
+  /** performance.now() at the start, for busy-reply-threshold. */
+  start: number;
+  /** The script may yield to the event loop (a TCP caller outside MULTI). */
+  yieldable: boolean;
 }
 
 const REDIS_VERSION = '7.0.15';
+/** Instructions between two runs of the count hook (Redis's value). */
+const HOOK_COUNT = 100000;
+export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+
+/** A script that ran past busy-reply-threshold and yielded to the event loop. */
+interface Suspended {
+  caller: Client;
+  name: string;
+  /** The keyspace time when the script started: scripts see one instant. */
+  now: number;
+}
 const REDIS_VERSION_NUM = 0x07000f;
 
 /** Redis's shebang flag names (script.c scripts_flags_def). */
@@ -103,6 +129,8 @@ interface Callbacks {
   setresp: number;
   setRepl: number;
   wrap: number;
+  guard: number;
+  hook: number;
 }
 let callbacks: Callbacks | null = null;
 
@@ -153,8 +181,39 @@ function registerCallbacks(w: LuaWasm): Callbacks {
     1,
     true,
   );
+  // js.guard(f): the runner's message handler; stops the kill hook, then calls f.
+  const guardCall = w.addFunction(
+    (L: number) => {
+      vmOf(w, L).handlingError(L);
+      api.lua_pushvalue(L, LUA_REGISTRYINDEX - 1);
+      api.lua_rotate(L, 1, 1);
+      api.lua_callk(L, api.lua_gettop(L) - 1, 1, 0, 0);
+      return 1;
+    },
+    1,
+    true,
+  );
+  const guardFn = w.addFunction(
+    (L: number) => {
+      api.lua_settop(L, 1);
+      api.lua_pushcclosure(L, guardCall, 1);
+      return 1;
+    },
+    1,
+    true,
+  );
+  // The count hook (every 100,000 instructions): kills, or yields to let the event loop turn.
+  const hook = w.addFunction(
+    (L: number) => {
+      if (vmOf(w, L).onHook(L)) api.lua_error(L);
+    },
+    2,
+    false,
+  );
   return {
     wrap: wrapFn,
+    guard: guardFn,
+    hook,
     call: wrap((vm, L) => vm.redisCommand(L, true)),
     pcall: wrap((vm, L) => vm.redisCommand(L, false)),
     sha1hex: wrap((vm, L) => vm.sha1hex(L)),
@@ -164,7 +223,6 @@ function registerCallbacks(w: LuaWasm): Callbacks {
   };
 }
 
-const NO_CONTEXT: RunContext | null = null;
 
 /**
  * One Lua VM per server (Redis has one for all clients): the sandboxed globals, the script cache
@@ -184,8 +242,11 @@ export class ScriptVm {
   private readonly sink: LuaSink;
   /** The client redis.call runs commands as (Redis's lua_client). */
   private readonly scriptClient: Client;
-  private ctx: RunContext | null = NO_CONTEXT;
+  private ctx: RunContext | null = null;
   private readonly byExactName = new Map<string, Command>();
+  private hookMask = 0;
+  private suspended: Suspended | null = null;
+  private readonly continueRun = () => this.continueSuspended();
   private readonly keyNames: number;
   private readonly argvNames: number;
 
@@ -233,6 +294,8 @@ export class ScriptVm {
     api.lua_setfield(L, -2, w.cstr('redis'));
     api.lua_pushcclosure(L, cb.wrap, 0);
     api.lua_setfield(L, -2, w.cstr('wrap'));
+    api.lua_pushcclosure(L, cb.guard, 0);
+    api.lua_setfield(L, -2, w.cstr('guard'));
     registerLibraries(w, L);
     w.pushString(L, REDIS_VERSION);
     api.lua_setfield(L, -2, w.cstr('version'));
@@ -254,6 +317,8 @@ export class ScriptVm {
     this.thread = api.lua_newthread(L);
     this.threadRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
     api.lua_settop(L, 0);
+    api.lua_sethook(this.thread, callbacks!.hook, LUA_MASKCOUNT, HOOK_COUNT);
+    this.hookMask = LUA_MASKCOUNT;
   }
 
   /** SCRIPT FLUSH: a fresh state with an empty cache (Redis's scriptingReset). */
@@ -324,14 +389,115 @@ export class ScriptVm {
     client.db = caller.db;
     client.protocol = 2;
     this.sink.protocol = 2;
-    this.ctx = { caller, readOnly, name: script.sha };
+    if (this.hookMask !== LUA_MASKCOUNT) {
+      api.lua_sethook(T, callbacks!.hook, LUA_MASKCOUNT, HOOK_COUNT);
+      this.hookMask = LUA_MASKCOUNT;
+    }
+    this.ctx = {
+      caller, readOnly, name: script.sha, isEval: true, wrote: false, killed: false,
+      start: performance.now(), yieldable: caller.resumeInput !== null && caller.multiQueued === -1,
+    };
+    this.resume(T, 1, caller);
+  }
+
+  /** Runs (or continues) the script until it ends or yields past busy-reply-threshold. */
+  private resume(T: number, nargs: number, caller: Client): void {
     let status: number;
     try {
-      status = api.lua_resume(T, this.L, 1, w.out);
-    } finally {
+      status = this.w.api.lua_resume(T, this.L, nargs, this.w.out);
+    } catch (e) {
       this.ctx = null;
+      this.w.api.lua_resetthread(T);
+      throw e;
     }
-    this.finish(T, status, caller.reply, script.sha);
+    const ctx = this.ctx!;
+    if (status === LUA_YIELD) {
+      if (this.suspended === null) {
+        this.suspended = { caller, name: ctx.name, now: this.server.keyspace.now };
+        this.server.busyScript = ctx.isEval ? BUSY_EVAL : BUSY_FUNCTION;
+        // The caller waits like a blocked client: its further input is held.
+        caller.blocked = true;
+      }
+      setImmediate(this.continueRun);
+      return;
+    }
+    this.ctx = null;
+    this.finish(T, status, caller.reply, ctx.name);
+  }
+
+  /** Next slice of a suspended script; at its end, the caller gets its reply and its input runs. */
+  private continueSuspended(): void {
+    const s = this.suspended!;
+    const server = this.server;
+    // Other clients' commands moved the clock: the script keeps its instant.
+    server.keyspace.now = s.now;
+    server.keyspace.lruClock = Math.floor(s.now / 1000);
+    const blocking = blockingOf(server);
+    try {
+      blocking.denyBlocking(() => this.resume(this.thread, 0, s.caller));
+      if (this.ctx !== null) return; // yielded again
+    } catch (e) {
+      if (!(e instanceof ReplyError)) throw e;
+      s.caller.reply.error(sanitizeError(e.message));
+      server.stats.totalErrorReplies++;
+    }
+    this.suspended = null;
+    server.busyScript = null;
+    s.caller.blocked = false;
+    blocking.afterCommand();
+    s.caller.resumeInput?.();
+  }
+
+  /** True while a script is suspended (SCRIPT KILL / FUNCTION KILL can reach it). */
+  get busy(): boolean {
+    return this.suspended !== null;
+  }
+
+  /**
+   * SCRIPT KILL / FUNCTION KILL (Redis's scriptKill): an error reply text, or null when the
+   * script will be stopped at its next hook.
+   */
+  kill(isEval: boolean): string | null {
+    const ctx = this.ctx;
+    if (this.suspended === null || ctx === null) return 'NOTBUSY No scripts in execution right now.';
+    if (ctx.wrote) {
+      return 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+    }
+    if (isEval && !ctx.isEval) return BUSY_FUNCTION;
+    if (!isEval && ctx.isEval) return BUSY_EVAL;
+    ctx.killed = true;
+    return null;
+  }
+
+  /** The count hook: returns true to raise the kill error it pushed. */
+  onHook(L: number): boolean {
+    const ctx = this.ctx;
+    if (ctx === null) return false;
+    const api = this.w.api;
+    if (ctx.killed) {
+      // Raise on every line from now on, so pcall cannot swallow the kill.
+      if (this.hookMask !== LUA_MASKLINE) {
+        api.lua_sethook(this.thread, callbacks!.hook, LUA_MASKLINE, 0);
+        this.hookMask = LUA_MASKLINE;
+      }
+      api.lua_createtable(L, 0, 1);
+      this.w.pushString(L, 'ERR Script killed by user with SCRIPT KILL...');
+      api.lua_setfield(L, -2, this.w.cstr('err'));
+      return true;
+    }
+    const threshold = this.server.config.typed.busyReplyThreshold;
+    if (threshold > 0 && ctx.yieldable && L === this.thread && performance.now() - ctx.start >= threshold && api.lua_isyieldable(L)) {
+      api.lua_yieldk(L, 0, 0, 0);
+    }
+    return false;
+  }
+
+  /** The runner's message handler starts: a killed script must not be interrupted in it. */
+  handlingError(L: number): void {
+    if (this.ctx?.killed === true && this.hookMask !== 0) {
+      this.w.api.lua_sethook(L, 0, 0, 0);
+      this.hookMask = 0;
+    }
   }
 
   /** Turns the finished run's result (or error) into the caller's reply. */
@@ -569,6 +735,7 @@ export class ScriptVm {
     if (cmd.noscript) return this.raiseOrReturn(L, 'This Redis command is not allowed from script', raise);
     if (cmd.write && ctx.readOnly) return this.raiseOrReturn(L, 'Write commands are not allowed from read-only scripts.', raise);
 
+    if (cmd.write) ctx.wrote = true;
     const sink = this.sink;
     sink.begin(L, sink.protocol);
     call(this.scriptClient, cmd, args);

@@ -100,6 +100,7 @@ export class Connection {
     // While the client is blocked (BLPOP…), its further input waits, as in Redis.
     const held = new HeldInput(c, run, () => this.flush());
     blocking.attach(c, () => held.resume());
+    c.resumeInput = () => held.resume();
     this.parser = new RespParser(
       {
         command: (args) => (held.holding ? held.hold(args) : run(args)),
