@@ -3,6 +3,8 @@ import type { Client } from './client.js';
 import { ERR } from './errors.js';
 import { integerArg, parseInt64 } from './args.js';
 import { ReplyError, type ReplySink } from './reply.js';
+import { trackingRedirectBroken } from './tracking.js';
+import { watchedKeyTouched } from './transactions.js';
 
 /** The version HELLO and INFO report: stickynote answers as the Redis release it is compatible with. */
 export const REDIS_VERSION = '7.0.15';
@@ -244,12 +246,15 @@ function clientType(c: Client): ClientType {
 /** Redis's per-connection reply buffer size, shown as rbs/rbp. */
 const REPLY_BUFFER = 16384;
 
+/** CLIENT LIST's flags, in the order of Redis 7.0's catClientInfoString. */
 function clientFlags(c: Client): string {
   let f = '';
   if (isPubSub(c)) f += 'P';
   if (c.multiQueued >= 0) f += 'x';
   if (c.blocked) f += 'b';
   if (c.tracking) f += 't';
+  if (c.tracking && trackingRedirectBroken(c)) f += 'R';
+  if (watchedKeyTouched(c)) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.noEvict) f += 'e';
   if (c.noTouch) f += 'T';

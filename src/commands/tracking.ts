@@ -259,6 +259,11 @@ export function trackingOf(server: ServerContext): Tracking {
   return t;
 }
 
+/** The client it redirects invalidations to has gone (CLIENT LIST's R flag). */
+export function trackingRedirectBroken(c: Client): boolean {
+  return trackingOf(c.server).stateOf(c)?.brokenRedirect === true;
+}
+
 /** Dispatch's hooks around a command of a client with tracking on. */
 export function trackingBeforeCommand(c: Client): void {
   trackingOf(c.server).beforeCommand(c);

@@ -202,6 +202,11 @@ export function queueCommand(c: Client, cmd: Command, args: string[]): void {
   c.reply.status('QUEUED');
 }
 
+/** A watched key was touched, so EXEC will fail (CLIENT_DIRTY_CAS: CLIENT LIST's d flag). */
+export function watchedKeyTouched(c: Client): boolean {
+  return states.get(c)?.dirtyCas === true;
+}
+
 /** Dispatch: a command was refused inside MULTI, so EXEC must abort. */
 export function flagTransaction(c: Client): void {
   stateOf(c).dirtyExec = true;
