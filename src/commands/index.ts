@@ -13,6 +13,7 @@ import { transactionCommands } from './transactions.js';
 import { pubsubCommands } from './pubsub.js';
 import { trackingCommands } from './tracking.js';
 import { scriptingCommands } from './scripting.js';
+import { functionCommands } from './functions.js';
 import { memoryCommands } from './memory.js';
 
 /** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
@@ -31,5 +32,6 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...pubsubCommands,
   ...trackingCommands,
   ...scriptingCommands,
+  ...functionCommands,
   ...memoryCommands,
 ];

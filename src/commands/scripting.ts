@@ -6,7 +6,7 @@ import { parseLong } from './args.js';
 import { numkeysKeys } from './numkeys.js';
 import { replyHelp } from './connection.js';
 import { blockingOf } from './blocking.js';
-import { type Script, scriptVmOf } from '../scripting/vm.js';
+import { type Script, busyVmOf, scriptVmOf } from '../scripting/vm.js';
 
 /**
  * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis's eval.c). The Lua VM and the bridge to
@@ -72,7 +72,8 @@ function scriptFlush(c: Client, args: string[]): void {
 }
 
 function scriptKill(c: Client): void {
-  const error = scriptVmOf(c.server).kill(true);
+  const vm = busyVmOf(c.server);
+  const error = vm === null ? 'NOTBUSY No scripts in execution right now.' : vm.kill(true);
   if (error !== null) throw new ReplyError(error);
   c.reply.status('OK');
 }

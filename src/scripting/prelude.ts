@@ -417,8 +417,10 @@ G.cmsgpack = js.cmsgpack
 G.bit = bit
 G.struct = struct
 G.redis = redis
-G.KEYS = {}
-G.ARGV = {}
+if not js.functions then
+  G.KEYS = {}
+  G.ARGV = {}
+end
 for _, name in ipairs({ 'utf8', 'os', 'io', 'require', 'package', 'dofile', 'loadfile', 'print', 'warn', 'debug' }) do
   G[name] = nil
 end
@@ -448,5 +450,93 @@ local function runner(f, ...)
   return ok, v
 end
 
-return sandbox, errorHandler, runner
+-- FUNCTION libraries (the functions VM only): library code runs with a sandbox whose globals
+-- are just a restricted redis table (register_function, log, version); at run time the same
+-- sandbox sees the full globals.
+-- Called from the __index functions below: level 3 is the library code.
+local function nonexistent(_, k)
+  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 3)
+end
+local fsandboxMeta = { __index = G, __newindex = readonly, __metatable = false, __pairs = function() return next, G, nil end }
+local fsandbox = setmetatable({}, fsandboxMeta)
+local FUNCTION_FLAGS = { ['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true, ['no-cluster'] = true, ['allow-cross-slot-keys'] = true }
+local registered = {}
+local function fail(msg) error({ err = 'ERR ' .. msg }) end
+local function isString(v) return type(v) == 'string' or mathtype(v) ~= nil end
+local function registerFunction(...)
+  local argc = select('#', ...)
+  local name, callback, flags, description
+  if argc == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    for k, v in pairs(t) do
+      if k == 'function_name' then
+        if not isString(v) then fail('function_name argument given to redis.register_function must be a string') end
+        name = tostring(v)
+      elseif k == 'description' then
+        if not isString(v) then fail('description argument given to redis.register_function must be a string') end
+        description = tostring(v)
+      elseif k == 'callback' then
+        if type(v) ~= 'function' then fail('callback argument given to redis.register_function must be a function') end
+        callback = v
+      elseif k == 'flags' then
+        if type(v) ~= 'table' then fail('flags argument to redis.register_function must be a table representing function flags') end
+        local list = {}
+        for _, f in pairs(v) do
+          if type(f) ~= 'string' or not FUNCTION_FLAGS[f] then fail('unknown flag given') end
+          list[#list + 1] = f
+        end
+        flags = tconcat(list, ',')
+      else
+        fail('unknown argument given to redis.register_function')
+      end
+    end
+    if name == nil then fail('redis.register_function must get a function name argument') end
+    if callback == nil then fail('redis.register_function must get a callback argument') end
+  elseif argc == 2 then
+    local n, f = ...
+    if not isString(n) then fail('first argument to redis.register_function must be a string') end
+    if type(f) ~= 'function' then fail('second argument to redis.register_function must be a function') end
+    name, callback = tostring(n), f
+  else
+    fail('wrong number of arguments to redis.register_function')
+  end
+  if not sfind(name, '^[%w_]+$') then
+    fail('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  if registered[name] then fail('Function already exists in the library') end
+  registered[name] = true
+  js.register(name, callback, flags or '', description)
+end
+local loadRedisFields = {
+  register_function = registerFunction, log = redis.log,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REDIS_VERSION = js.version, REDIS_VERSION_NUM = js.versionNum,
+}
+local loadRedis = setmetatable({}, {
+  __index = function(_, k)
+    local v = loadRedisFields[k]
+    if v == nil then nonexistent(_, k) end
+    return v
+  end,
+  __newindex = readonly, __metatable = false,
+})
+local loadGlobals = setmetatable({}, {
+  __index = function(_, k)
+    if k == 'redis' then return loadRedis end
+    nonexistent(_, k)
+  end,
+  __newindex = readonly, __metatable = false,
+})
+local function loadLibrary(chunk)
+  registered = {}
+  fsandboxMeta.__index = loadGlobals
+  local ok, err = pcall54(chunk)
+  fsandboxMeta.__index = G
+  return ok, err
+end
+
+return sandbox, errorHandler, runner, fsandbox, loadLibrary
 `;

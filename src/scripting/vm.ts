@@ -61,6 +61,8 @@ interface RunContext {
   start: number;
   /** The script may yield to the event loop (a TCP caller outside MULTI). */
   yieldable: boolean;
+  /** The EVAL/FCALL command's arguments (FUNCTION STATS shows them). */
+  args: string[];
 }
 
 const REDIS_VERSION = '7.0.15';
@@ -68,6 +70,15 @@ const REDIS_VERSION = '7.0.15';
 const HOOK_COUNT = 100000;
 export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+
+/** A function registered by a library being loaded (redis.register_function). */
+export interface LoadedFunction {
+  name: string;
+  /** Registry reference of the callback. */
+  ref: bigint;
+  flags: string[];
+  description: string | null;
+}
 
 /** A script that ran past busy-reply-threshold and yielded to the event loop. */
 interface Suspended {
@@ -131,6 +142,7 @@ interface Callbacks {
   wrap: number;
   guard: number;
   hook: number;
+  register: number;
 }
 let callbacks: Callbacks | null = null;
 
@@ -214,6 +226,7 @@ function registerCallbacks(w: LuaWasm): Callbacks {
     wrap: wrapFn,
     guard: guardFn,
     hook,
+    register: wrap((vm, L) => vm.registerFunction(L)),
     call: wrap((vm, L) => vm.redisCommand(L, true)),
     pcall: wrap((vm, L) => vm.redisCommand(L, false)),
     sha1hex: wrap((vm, L) => vm.sha1hex(L)),
@@ -250,7 +263,16 @@ export class ScriptVm {
   private readonly keyNames: number;
   private readonly argvNames: number;
 
-  constructor(private readonly server: ServerContext) {
+  /** Functions registered by the library being loaded. */
+  private registering: LoadedFunction[] = [];
+  private fsandboxRef = 0n;
+  private loaderRef = 0n;
+
+  /** `functions`: the VM of FUNCTION libraries (no KEYS/ARGV globals; library loading). */
+  constructor(
+    private readonly server: ServerContext,
+    readonly functions = false,
+  ) {
     this.w = luaWasm();
     callbacks ??= registerCallbacks(this.w);
     this.sink = new LuaSink(this.w);
@@ -301,6 +323,10 @@ export class ScriptVm {
     api.lua_setfield(L, -2, w.cstr('version'));
     api.lua_pushinteger(L, BigInt(REDIS_VERSION_NUM));
     api.lua_setfield(L, -2, w.cstr('versionNum'));
+    api.lua_pushboolean(L, this.functions ? 1 : 0);
+    api.lua_setfield(L, -2, w.cstr('functions'));
+    api.lua_pushcclosure(L, cb.register, 0);
+    api.lua_setfield(L, -2, w.cstr('register'));
 
     const src = Buffer.from(PRELUDE, 'latin1');
     const p = w.scratchFor(src.length);
@@ -309,8 +335,10 @@ export class ScriptVm {
       throw new Error(`Lua prelude: ${w.toString(L, -1)}`);
     }
     api.lua_rotate(L, -2, 1); // [prelude, js]
-    if (api.lua_pcallk(L, 1, 3, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude: ${w.toString(L, -1)}`);
-    // Returned: sandbox, error handler, runner.
+    if (api.lua_pcallk(L, 1, 5, 0, 0, 0) !== LUA_OK) throw new Error(`Lua prelude: ${w.toString(L, -1)}`);
+    // Returned: sandbox, error handler, runner, functions sandbox, library loader.
+    this.loaderRef = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
+    this.fsandboxRef = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     this.runnerRef = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     api.lua_settop(L, -2); // the error handler is used by the runner only
     this.sandboxRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
@@ -395,9 +423,99 @@ export class ScriptVm {
     }
     this.ctx = {
       caller, readOnly, name: script.sha, isEval: true, wrote: false, killed: false,
-      start: performance.now(), yieldable: caller.resumeInput !== null && caller.multiQueued === -1,
+      start: performance.now(), yieldable: caller.resumeInput !== null && caller.multiQueued === -1, args,
     };
     this.resume(T, 1, caller);
+  }
+
+  /**
+   * Loads a FUNCTION library's code (after its shebang line) and returns the functions it
+   * registered (function_lua.c luaEngineCreate); errors are thrown as Redis's replies.
+   */
+  loadLibrary(code: string): LoadedFunction[] {
+    const w = this.w;
+    const api = w.api;
+    const L = this.L;
+    const p = w.scratchFor(code.length || 1);
+    w.mem().latin1Write(code, p, code.length);
+    if (api.luaL_loadbufferx(L, p, code.length, w.cstr('@user_function'), w.cstr('t')) !== LUA_OK) {
+      const msg = (w.toString(L, -1) ?? '').replace(/ near <eof>$/, " near '<eof>'");
+      api.lua_settop(L, 0);
+      throw new ReplyError(`ERR Error compiling function: ${msg}`);
+    }
+    api.lua_rawgeti(L, LUA_REGISTRYINDEX, this.fsandboxRef);
+    api.lua_setupvalue(L, -2, 1);
+    api.lua_rawgeti(L, LUA_REGISTRYINDEX, this.loaderRef);
+    api.lua_rotate(L, -2, 1);
+    this.registering = [];
+    const status = api.lua_pcallk(L, 1, 2, 0, 0, 0);
+    const loaded = this.registering;
+    this.registering = [];
+    if (status !== LUA_OK || api.lua_toboolean(L, 1) === 0) {
+      let msg: string;
+      if (api.lua_type(L, -1) === LUA_TTABLE) {
+        api.lua_getfield(L, -1, w.cstr('err'));
+        msg = w.toString(L, -1) ?? '';
+      } else {
+        msg = 'ERR ' + (w.toString(L, -1) ?? '');
+      }
+      api.lua_settop(L, 0);
+      this.release(loaded);
+      throw new ReplyError(`ERR Error registering functions: ${msg}`);
+    }
+    api.lua_settop(L, 0);
+    return loaded;
+  }
+
+  /** Drops the registry references of functions no longer registered. */
+  release(fns: readonly LoadedFunction[]): void {
+    if (this.L === 0) return;
+    for (const f of fns) this.w.api.luaL_unref(this.L, LUA_REGISTRYINDEX, Number(f.ref));
+  }
+
+  /** js.register(name, callback, flags, description) from redis.register_function. */
+  registerFunction(L: number): number {
+    const w = this.w;
+    const api = w.api;
+    const name = w.toString(L, 1) ?? '';
+    const flags = w.toString(L, 3) ?? '';
+    const description = api.lua_type(L, 4) === LUA_TNIL ? null : w.toString(L, 4);
+    api.lua_pushvalue(L, 2);
+    const ref = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
+    this.registering.push({ name, ref, flags: flags === '' ? [] : flags.split(','), description });
+    return 0;
+  }
+
+  /** FCALL: runs a library function with its keys and args tables (luaEngineCall). */
+  runFunction(caller: Client, fn: LoadedFunction, args: string[], numkeys: number, readOnly: boolean): void {
+    const w = this.w;
+    const api = w.api;
+    const T = this.thread;
+    api.lua_settop(T, 0);
+    api.lua_rawgeti(T, LUA_REGISTRYINDEX, this.runnerRef);
+    api.lua_rawgeti(T, LUA_REGISTRYINDEX, fn.ref);
+    this.pushArray(T, args, 3, numkeys);
+    this.pushArray(T, args, 3 + numkeys, args.length - 3 - numkeys);
+    const client = this.scriptClient;
+    client.db = caller.db;
+    client.protocol = 2;
+    this.sink.protocol = 2;
+    if (this.hookMask !== LUA_MASKCOUNT) {
+      api.lua_sethook(T, callbacks!.hook, LUA_MASKCOUNT, HOOK_COUNT);
+      this.hookMask = LUA_MASKCOUNT;
+    }
+    this.ctx = {
+      caller, readOnly, name: fn.name, isEval: false, wrote: false, killed: false,
+      start: performance.now(), yieldable: caller.resumeInput !== null && caller.multiQueued === -1, args,
+    };
+    this.resume(T, 3, caller);
+  }
+
+  /** The running (or suspended) function's name and start, for FUNCTION STATS. */
+  get running(): { name: string; args: string[]; ms: number } | null {
+    const ctx = this.ctx;
+    if (ctx === null || this.suspended === null) return null;
+    return { name: ctx.name, args: ctx.args, ms: Math.floor(performance.now() - ctx.start) };
   }
 
   /** Runs (or continues) the script until it ends or yields past busy-reply-threshold. */
@@ -815,11 +933,27 @@ export class ScriptVm {
   }
 }
 
-const perServer = new WeakMap<ServerContext, ScriptVm>();
+const evalVms = new WeakMap<ServerContext, ScriptVm>();
+const functionVms = new WeakMap<ServerContext, ScriptVm>();
 
-/** The server's VM, created on first use. */
+/** The server's EVAL VM, created on first use. */
 export function scriptVmOf(server: ServerContext): ScriptVm {
-  let vm = perServer.get(server);
-  if (vm === undefined) perServer.set(server, (vm = new ScriptVm(server)));
+  let vm = evalVms.get(server);
+  if (vm === undefined) evalVms.set(server, (vm = new ScriptVm(server)));
   return vm;
+}
+
+/** The server's FUNCTION VM (Redis runs functions in a Lua state of their own). */
+export function functionVmOf(server: ServerContext): ScriptVm {
+  let vm = functionVms.get(server);
+  if (vm === undefined) functionVms.set(server, (vm = new ScriptVm(server, true)));
+  return vm;
+}
+
+/** The VM whose script is suspended past busy-reply-threshold, if any (SCRIPT/FUNCTION KILL). */
+export function busyVmOf(server: ServerContext): ScriptVm | null {
+  const e = evalVms.get(server);
+  if (e?.busy) return e;
+  const f = functionVms.get(server);
+  return f?.busy ? f : null;
 }
