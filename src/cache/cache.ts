@@ -176,6 +176,12 @@ class Ctx<T> implements LoaderContext<T> {
   }
 }
 
+/** A flight's outcome: the entry to serve, and why if it is a stale one. */
+interface Served {
+  entry: Entry;
+  stale?: 'refreshing' | 'error';
+}
+
 /** A lease waiter: woken by a landing message or after the poll interval. */
 interface Waiter {
   wait(ms: number): Promise<void>;
@@ -189,7 +195,7 @@ interface Waiter {
 class Core {
   readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, loads: 0, loadErrors: 0, leaseWaits: 0, refusedWrites: 0, l1Hits: 0, l1Size: 0, l1Invalidations: 0, l1Flushes: 0 };
   readonly emitter = new EventEmitter();
-  readonly flights = new Map<string, Promise<Entry>>();
+  readonly flights = new Map<string, Promise<Served>>();
   readonly l1: L1 | null;
   readonly id = token();
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -408,12 +414,12 @@ export class Cache {
     const flight = this.flight(key, name, loader, o, entry, false);
     const result = entry !== null && o.softTimeout !== undefined ? await this.softly(flight, o.softTimeout) : await flight;
     if (result === null) return this.servedStale(key, entry!, 'softTimeout');
-    if (entry !== null && result === entry) return this.servedStale(key, entry, 'refreshing');
-    return valueOf<T>(result);
+    if (result.stale !== undefined) return this.servedStale(key, result.entry, result.stale);
+    return valueOf<T>(result.entry);
   }
 
   /** The flight's entry, or null if `ms` passed first (the flight goes on). */
-  private softly(flight: Promise<Entry>, ms: number): Promise<Entry | null> {
+  private softly(flight: Promise<Served>, ms: number): Promise<Served | null> {
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([flight, new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]).finally(() => clearTimeout(timer));
   }
@@ -425,7 +431,7 @@ export class Cache {
   }
 
   /** The one load of `name` in this process: joins the one in progress or starts it. */
-  private flight<T>(key: string, name: string, loader: Loader<T>, o: Resolved, stale: Entry | null, force: boolean): Promise<Entry> {
+  private flight<T>(key: string, name: string, loader: Loader<T>, o: Resolved, stale: Entry | null, force: boolean): Promise<Served> {
     const flights = this.core.flights;
     const running = flights.get(name);
     if (running) return running;
@@ -440,7 +446,7 @@ export class Cache {
    * Across processes: take the load lease (SET NX PX, random token) or wait for the holder's
    * value to land (landing message, bounded polling). A stale value is served instead of waiting.
    */
-  private async lease<T>(key: string, name: string, loader: Loader<T>, o: Resolved, stale: Entry | null, force: boolean): Promise<Entry> {
+  private async lease<T>(key: string, name: string, loader: Loader<T>, o: Resolved, stale: Entry | null, force: boolean): Promise<Served> {
     const core = this.core;
     const leaseKey = name + ':lease';
     const mine = token();
@@ -452,11 +458,11 @@ export class Cache {
         if (!(force && first)) {
           const now = core.store.now();
           const current = await this.read(name, now);
-          if (current !== null && now < current.freshUntil) return current;
+          if (current !== null && now < current.freshUntil) return { entry: current };
           if (current !== null) stale = current;
         }
         if (await core.store.set(leaseKey, mine, { nx: true, px: core.leaseTtl })) return await this.load(key, name, leaseKey, mine, loader, o, stale);
-        if (stale !== null) return stale;
+        if (stale !== null) return force ? { entry: stale } : { entry: stale, stale: 'refreshing' };
         if (!waited) {
           waited = true;
           core.stats.leaseWaits++;
@@ -470,7 +476,7 @@ export class Cache {
   }
 
   /** Runs the loader under our lease and stores its value only if the lease is still ours. */
-  private async load<T>(key: string, name: string, leaseKey: string, mine: string, loader: Loader<T>, o: Resolved, stale: Entry | null): Promise<Entry> {
+  private async load<T>(key: string, name: string, leaseKey: string, mine: string, loader: Loader<T>, o: Resolved, stale: Entry | null): Promise<Served> {
     const core = this.core;
     let value: T;
     let ctx: Ctx<T>;
@@ -487,7 +493,7 @@ export class Cache {
       core.stats.loadErrors++;
       core.emit('loadError', { key, error });
       await this.endLease(name, leaseKey, mine);
-      if (stale !== null && o.serveStaleOnError) return stale;
+      if (stale !== null && o.serveStaleOnError) return { entry: stale, stale: 'error' };
       throw error;
     }
     const ms = performance.now() - started;
@@ -497,13 +503,13 @@ export class Cache {
     const now = core.store.now();
     if (ttl === undefined || ctx.skipped) {
       await this.endLease(name, leaseKey, mine);
-      return { negative, value, freshUntil: Infinity, staleUntil: Infinity, delta: ms, tags };
+      return { entry: { negative, value, freshUntil: Infinity, staleUntil: Infinity, delta: ms, tags } };
     }
     const fresh = Math.round(ttl * (1 - o.jitter * Math.random()));
     const entry: Entry = { negative, value, freshUntil: now + fresh, staleUntil: now + fresh + o.grace, delta: Math.round(ms), tags };
     if (fresh + o.grace < 1) {
       await this.endLease(name, leaseKey, mine);
-      return entry;
+      return { entry };
     }
     const stored = await core.store.run(commitWithLease, [name, leaseKey], [mine, encodeEntry(entry, core.serializer), fresh + o.grace]);
     if (stored === 1) {
@@ -514,7 +520,7 @@ export class Cache {
       core.emit('refused', { key });
     }
     await core.announce(name);
-    return entry;
+    return { entry };
   }
 
   /** The loader's result, or CacheTimeoutError (loader aborted) once the hard timeout passes. */
