@@ -128,8 +128,15 @@ export function parseShebang(body: string): { flags: ScriptFlags; skip: number }
   return { flags, skip: end };
 }
 
-/** VMs by the id stored in each lua_State's extra space (so JS callbacks find theirs). */
-const vms: (ScriptVm | undefined)[] = [];
+/**
+ * VMs by the id stored in each lua_State's extra space (so JS callbacks find theirs), held
+ * weakly: a VM goes with its ServerContext, and its lua_State is closed when it is collected.
+ */
+const vms: (WeakRef<ScriptVm> | undefined)[] = [];
+const closer = new FinalizationRegistry<{ L: number; id: number }>(({ L, id }) => {
+  luaWasm().api.lua_close(L);
+  vms[id] = undefined;
+});
 
 /** The JS functions Lua calls, registered once per wasm instance. */
 interface Callbacks {
@@ -147,7 +154,7 @@ interface Callbacks {
 let callbacks: Callbacks | null = null;
 
 function vmOf(w: LuaWasm, L: number): ScriptVm {
-  return vms[w.mem().readInt32LE(L - 4)]!;
+  return vms[w.mem().readInt32LE(L - 4)]!.deref()!;
 }
 
 function registerCallbacks(w: LuaWasm): Callbacks {
@@ -294,8 +301,9 @@ export class ScriptVm {
     this.L = L;
     let id = vms.indexOf(undefined);
     if (id === -1) id = vms.length;
-    vms[id] = this;
+    vms[id] = new WeakRef(this);
     this.id = id;
+    closer.register(this, { L, id }, this);
     w.mem().writeInt32LE(id, L - 4);
     api.luaL_openlibs(L);
 
@@ -358,14 +366,10 @@ export class ScriptVm {
 
   close(): void {
     if (this.L === 0) return;
+    closer.unregister(this);
     this.w.api.lua_close(this.L);
     vms[this.id] = undefined;
     this.L = 0;
-  }
-
-  /** Memory used by Lua, for INFO's used_memory_lua (Redis's lua_gc(LUA_GCCOUNT)). */
-  memoryBytes(): number {
-    return 0;
   }
 
   /**
