@@ -299,6 +299,28 @@ describe('SCRIPT and read-only scripts', () => {
   });
 });
 
+describe('keyspace side effects', () => {
+  it('keys read by a script are tracked for its caller; script writes invalidate and notify', async () => {
+    const t = await fresh();
+    const o = await servers.pair();
+    await t.do('HELLO', '3').catch(() => undefined);
+    await t.do('CLIENT', 'TRACKING', 'ON');
+    await t.do('SET', 'tk', '1');
+    await t.do('EVAL', "return redis.call('get', KEYS[1])", '1', 'tk');
+    await o.do('EVAL', "return redis.call('set', KEYS[1], '2')", '1', 'tk');
+    await t.do('PING');
+    await t.do('PING');
+    const sub = await servers.pair();
+    await o.do('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    await sub.do('SUBSCRIBE', '__keyevent@0__:set');
+    await o.do('EVAL', "return redis.call('set', KEYS[1], '3')", '1', 'tk');
+    await sub.do('PING');
+    await o.do('CONFIG', 'SET', 'notify-keyspace-events', '');
+    o.close();
+    sub.close();
+  });
+});
+
 describe('atomicity and the embedded door', () => {
   it('20 clients × 50 INCR scripts count exactly 1000', async () => {
     const clients = Array.from({ length: 20 }, () => new Redis({ port: servers.ours.port, lazyConnect: false }));

@@ -4,6 +4,7 @@ import { call } from '../commands/dispatch.js';
 import { ReplyError, type ReplySink } from '../commands/reply.js';
 import { sanitizeError } from '../commands/errors.js';
 import { blockingOf } from '../commands/blocking.js';
+import { trackingAfterCommand, trackingBeforeCommand } from '../commands/tracking.js';
 import type { ServerContext } from '../commands/server-context.js';
 import type { Command } from '../commands/table.js';
 import { formatDouble } from '../engine/double-format.js';
@@ -860,7 +861,15 @@ export class ScriptVm {
     if (cmd.write) ctx.wrote = true;
     const sink = this.sink;
     sink.begin(L, sink.protocol);
-    call(this.scriptClient, cmd, args);
+    const caller = ctx.caller;
+    if (caller.tracking && cmd.readonly) {
+      // Client-side caching: keys a script reads are tracked for its caller, as in Redis's call().
+      trackingBeforeCommand(caller);
+      call(this.scriptClient, cmd, args);
+      trackingAfterCommand(caller, cmd, args);
+    } else {
+      call(this.scriptClient, cmd, args);
+    }
     if (raise && sink.topError !== null) return -1;
     return 1;
   }
