@@ -129,7 +129,8 @@ function nodeRedisTracker(node: NodeRedisClientLike, prefixes: string[], onKeys:
   const t = node.duplicate({ RESP: 3, emitInvalidate: true, socket: { ...node.options?.socket, reconnectStrategy: false } });
   let keys: string[] = [];
   let scheduled = false;
-  t.on('error', () => {});
+  // Without reconnects, node-redis reports a dropped socket as an error (and a close as `end`).
+  t.on('error', lost);
   t.on('end', lost);
   t.on('invalidate', ((key: Buffer | null) => {
     if (key === null) return onKeys(null);
