@@ -321,6 +321,25 @@ describe('keyspace side effects', () => {
   });
 });
 
+describe('maxmemory', () => {
+  it('scripts over maxmemory: shebang scripts refused, the first denyoom write refused, allow-oom', async () => {
+    const t = await fresh();
+    await t.do('SET', 'big', 'x'.repeat(100000));
+    await t.do('CONFIG', 'SET', 'maxmemory', '1');
+    try {
+      await t.do('EVAL', '#!lua\nreturn 1', '0');
+      await t.do('EVAL', '#!lua flags=no-writes\nreturn 1', '0');
+      await t.do('EVAL', "#!lua flags=allow-oom\nreturn redis.call('set', 'x', 'y')", '0');
+      await t.do('EVAL', "return redis.call('set', 'x', 'y')", '0');
+      await t.do('EVAL', "redis.call('del', 'nokey') return redis.call('set', 'x', 'y')", '0');
+      await t.do('EVAL', "return redis.call('get', 'x')", '0');
+      await t.do('EVAL', "return redis.pcall('set', 'x', 'y')", '0');
+    } finally {
+      await t.do('CONFIG', 'SET', 'maxmemory', '0');
+    }
+  });
+});
+
 describe('atomicity and the embedded door', () => {
   it('20 clients × 50 INCR scripts count exactly 1000', async () => {
     const clients = Array.from({ length: 20 }, () => new Redis({ port: servers.ours.port, lazyConnect: false }));

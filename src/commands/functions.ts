@@ -8,7 +8,7 @@ import { numkeysKeys } from './numkeys.js';
 import { replyHelp } from './connection.js';
 import { blockingOf } from './blocking.js';
 import { stringMatch } from '../engine/glob.js';
-import { BUSY_EVAL, type LoadedFunction, busyVmOf, functionVmOf, scriptVmOf } from '../scripting/vm.js';
+import { BUSY_EVAL, type LoadedFunction, busyVmOf, functionVmOf, overMaxmemory, scriptVmOf } from '../scripting/vm.js';
 
 /**
  * Redis 7 functions (functions.c, function_lua.c): FUNCTION LOAD/LIST/DELETE/FLUSH/DUMP/RESTORE/
@@ -106,6 +106,9 @@ function fcall(c: Client, args: string[], ro: boolean): void {
   const fn = entry.fn;
   const noWrites = fn.flags.includes('no-writes');
   if (ro && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
+  if (!noWrites && !fn.flags.includes('allow-oom') && overMaxmemory(c.server)) {
+    throw new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
+  }
   const vm = functionVmOf(c.server);
   blockingOf(c.server).denyBlocking(() => vm.runFunction(c, fn, args, numkeys, ro || noWrites));
 }

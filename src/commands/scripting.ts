@@ -6,7 +6,7 @@ import { parseLong } from './args.js';
 import { numkeysKeys } from './numkeys.js';
 import { replyHelp } from './connection.js';
 import { blockingOf } from './blocking.js';
-import { type Script, busyVmOf, scriptVmOf } from '../scripting/vm.js';
+import { type Script, busyVmOf, overMaxmemory, scriptVmOf } from '../scripting/vm.js';
 
 /**
  * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis's eval.c). The Lua VM and the bridge to
@@ -14,6 +14,7 @@ import { type Script, busyVmOf, scriptVmOf } from '../scripting/vm.js';
  */
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /** numkeys as evalGenericCommand checks it. */
 function numkeysOf(args: string[]): number {
@@ -28,6 +29,8 @@ function runScript(c: Client, args: string[], script: Script, numkeys: number, r
   const flags = script.flags;
   // A shebang script may write unless it says no-writes; the _RO commands refuse it up front.
   if (ro && !flags.compat && !flags.noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
+  // A shebang script that may write is a denyoom command (evalGetCommandFlags).
+  if (!flags.compat && !flags.noWrites && !flags.allowOom && overMaxmemory(c.server)) throw new ReplyError(OOM);
   const vm = scriptVmOf(c.server);
   // Blocking commands called by a script answer at once, as inside MULTI.
   blockingOf(c.server).denyBlocking(() => vm.run(c, script, args, 3, numkeys, ro || flags.noWrites));

@@ -64,9 +64,19 @@ interface RunContext {
   yieldable: boolean;
   /** The EVAL/FCALL command's arguments (FUNCTION STATS shows them). */
   args: string[];
+  /** Used memory was over maxmemory when the script started (Redis's pre_command_oom_state). */
+  oom: boolean;
+  allowOom: boolean;
 }
 
 const REDIS_VERSION = '7.0.15';
+const OOM_ERROR = "-OOM command not allowed when used memory > 'maxmemory'.";
+
+/** Used memory is over maxmemory even after the eviction dispatch ran before the command. */
+export function overMaxmemory(server: ServerContext): boolean {
+  const ks = server.keyspace;
+  return ks.maxmemory !== 0 && ks.overMaxmemory;
+}
 /** Instructions between two runs of the count hook (Redis's value). */
 const HOOK_COUNT = 100000;
 export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
@@ -429,6 +439,7 @@ export class ScriptVm {
     this.ctx = {
       caller, readOnly, name: script.sha, isEval: true, wrote: false, killed: false,
       start: performance.now(), yieldable: caller.resumeInput !== null && caller.multiQueued === -1, args,
+      oom: overMaxmemory(this.server), allowOom: script.flags.allowOom,
     };
     this.resume(T, 1, caller);
   }
@@ -512,6 +523,7 @@ export class ScriptVm {
     this.ctx = {
       caller, readOnly, name: fn.name, isEval: false, wrote: false, killed: false,
       start: performance.now(), yieldable: caller.resumeInput !== null && caller.multiQueued === -1, args,
+      oom: overMaxmemory(this.server), allowOom: fn.flags.includes('allow-oom'),
     };
     this.resume(T, 3, caller);
   }
@@ -857,6 +869,8 @@ export class ScriptVm {
     if ((arity > 0 && arity !== argc) || argc < -arity) return this.raiseOrReturn(L, 'Wrong number of args calling Redis command from script', raise);
     if (cmd.noscript) return this.raiseOrReturn(L, 'This Redis command is not allowed from script', raise);
     if (cmd.write && ctx.readOnly) return this.raiseOrReturn(L, 'Write commands are not allowed from read-only scripts.', raise);
+    // scriptVerifyOOM: over maxmemory, the first write that may grow memory is refused.
+    if (cmd.denyoom && ctx.oom && !ctx.wrote && !ctx.allowOom) return this.raiseOrReturn(L, OOM_ERROR, raise);
 
     if (cmd.write) ctx.wrote = true;
     const sink = this.sink;
@@ -874,13 +888,16 @@ export class ScriptVm {
     return 1;
   }
 
-  /** Pushes Redis's error table for `message`; -1 tells the callback wrapper to raise it. */
+  /**
+   * Pushes Redis's error table for `message` (given a code when it starts with "-", else ERR);
+   * -1 tells the callback wrapper to raise it.
+   */
   private raiseOrReturn(L: number, message: string, raise: boolean): number {
     const w = this.w;
     const api = w.api;
     api.lua_settop(L, 0);
     api.lua_createtable(L, 0, 1);
-    w.pushString(L, 'ERR ' + message);
+    w.pushString(L, message.startsWith('-') ? message.slice(1) : 'ERR ' + message);
     api.lua_setfield(L, -2, w.cstr('err'));
     return raise ? -1 : 1;
   }
