@@ -173,6 +173,9 @@ describe('EVAL: errors', () => {
       "return select('#', 1, 2, 3)", "return type(string.gfind)", 'return redis.REDIS_VERSION', "return redis.sha1hex('')", "return redis.sha1hex('abc')",
       'return redis.replicate_commands()', 'return redis.set_repl(redis.REPL_ALL)', 'return redis.set_repl(99)', 'return redis.breakpoint()',
       'return redis.debug("x")', "local t = {} for k in pairs(string) do t[#t+1] = k end return #t > 10",
+      "return 'x' .. 10/2", "return table.concat({1, 2.0, 10/2, 2.5}, ',')", "return 1e15 .. ''", "return 2^53 .. ''", "return -0.0 .. ''",
+      "return 1/0 .. ''", "return math.floor(3.7) .. ''", "return tonumber('5.0') .. ''", "return string.format('%.3f', 2)",
+      "return 'n:' .. redis.call('incr', 'ctr') / 2", "return tostring(2^63)", "return #tostring(0.1)",
     ]) {
       await ev(t, s);
     }
