@@ -176,6 +176,9 @@ describe('EVAL: errors', () => {
       "return 'x' .. 10/2", "return table.concat({1, 2.0, 10/2, 2.5}, ',')", "return 1e15 .. ''", "return 2^53 .. ''", "return -0.0 .. ''",
       "return 1/0 .. ''", "return math.floor(3.7) .. ''", "return tonumber('5.0') .. ''", "return string.format('%.3f', 2)",
       "return 'n:' .. redis.call('incr', 'ctr') / 2", "return tostring(2^63)", "return #tostring(0.1)",
+      "return string.sub('hello', 1, 5/2)", "return ('hello'):sub(2.7)", "return string.byte('abc', 1.5)", "return string.char(65.9, 66)",
+      "local t = {1,2,3} table.insert(t, 1.5, 'x') return t", "return table.concat({1,2,3}, ',', 1.5, 2.5)", "return {unpack({1,2,3}, 1.5)}",
+      "return select(1.5, 'a', 'b')", "return table.remove({1,2,3}, 1.5)", "return {string.find('abcabc', 'b', 2.5)}", "return select('#', 1, nil, 3)",
     ]) {
       await ev(t, s);
     }

@@ -102,9 +102,39 @@ local wrap = js.wrap
 string.format = wrap(format51)
 string.rep = wrap(function(s, n) return srep(s, trunc(n)) end)
 string.gfind = string.gmatch
+
+-- 5.1 truncated float positions and counts (luaL_checkint); 5.4 raises "number has no integer
+-- representation" for 2.5. Common positional arguments are truncated before 5.4 sees them.
+local function toint(v)
+  if mathtype(v) == 'float' then return trunc(v) end
+  return v
+end
+local ssub54, sbyte54, schar54, sfind54, smatch54 = string.sub, string.byte, string.char, string.find, string.match
+string.sub = function(s, i, j) return ssub54(s, toint(i), toint(j)) end
+string.byte = function(s, i, j) return sbyte54(s, toint(i), toint(j)) end
+string.find = function(s, p, init, plain) return sfind54(s, p, toint(init), plain) end
+string.match = function(s, p, init) return smatch54(s, p, toint(init)) end
+string.char = function(...)
+  local n = select('#', ...)
+  if n == 1 then return schar54(toint((...))) end
+  local t = { ... }
+  for k = 1, n do t[k] = toint(t[k]) end
+  return schar54(tunpack(t, 1, n))
+end
+local tinsert54, tremove54, select54 = table.insert, table.remove, select
+table.concat = function(t, sep, i, j) return tconcat(t, sep, toint(i), toint(j)) end
+table.insert = function(t, ...)
+  if select54('#', ...) == 2 then
+    local pos, v = ...
+    return tinsert54(t, toint(pos), v)
+  end
+  return tinsert54(t, ...)
+end
+table.remove = function(t, pos) if pos == nil then return tremove54(t) end return tremove54(t, toint(pos)) end
+G.select = function(n, ...) return select54(toint(n), ...) end
 string.pack, string.unpack, string.packsize = nil, nil, nil
 
-unpack = tunpack
+unpack = function(t, i, j) return tunpack(t, toint(i), toint(j)) end
 table.getn = function(t) return #t end
 table.maxn = function(t)
   local m = 0
