@@ -461,7 +461,17 @@ export class Cache {
           if (current !== null && now < current.freshUntil) return { entry: current };
           if (current !== null) stale = current;
         }
-        if (await core.store.set(leaseKey, mine, { nx: true, px: core.leaseTtl })) return await this.load(key, name, leaseKey, mine, loader, o, stale);
+        if (await core.store.set(leaseKey, mine, { nx: true, px: core.leaseTtl })) {
+          // The previous holder may have committed (and so ended its lease) between our read and
+          // our SET NX: look again before loading a second time.
+          const now = core.store.now();
+          const landed = await this.read(name, now, true);
+          if (landed !== null && now < landed.freshUntil && !(force && landed.freshUntil === stale?.freshUntil)) {
+            await this.endLease(name, leaseKey, mine);
+            return { entry: landed };
+          }
+          return await this.load(key, name, leaseKey, mine, loader, o, stale);
+        }
         if (stale !== null) return force ? { entry: stale } : { entry: stale, stale: 'refreshing' };
         if (!waited) {
           waited = true;
@@ -543,10 +553,10 @@ export class Cache {
   }
 
   /** The entry under `name` if present, unexpired and not invalidated by a tag; L1 first. */
-  private async read(name: string, now: number): Promise<Entry | null> {
+  private async read(name: string, now: number, storeOnly = false): Promise<Entry | null> {
     const core = this.core;
     const l1 = core.l1;
-    let e = l1?.get(name);
+    let e = storeOnly ? undefined : l1?.get(name);
     if (e !== undefined) {
       core.stats.l1Hits++;
     } else {
