@@ -255,6 +255,12 @@ describe('SCRIPT and read-only scripts', () => {
     await t.do('SCRIPT');
     await t.do('SCRIPT', 'NOSUCH');
     await t.do('SCRIPT', 'HELP');
+    await t.do('SCRIPT', 'DEBUG', 'NO');
+    await t.do('SCRIPT', 'DEBUG', 'foo');
+    await t.do('SCRIPT', 'DEBUG');
+    await t.do('MULTI');
+    await t.do('SCRIPT', 'DEBUG', 'NO');
+    await t.do('EXEC');
     await t.do('EVAL', 'return 1', '0');
     await t.do('SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db');
   });

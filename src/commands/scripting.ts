@@ -81,6 +81,18 @@ function scriptKill(c: Client): void {
   c.reply.status('OK');
 }
 
+/** SCRIPT DEBUG: NO is accepted; the Lua debugger (YES/SYNC) is not available here. */
+function scriptDebug(c: Client, args: string[]): void {
+  if (c.multiQueued !== -1) throw new ReplyError('ERR SCRIPT DEBUG must be called outside a pipeline');
+  const mode = args[2].toLowerCase();
+  if (mode === 'no') {
+    c.reply.status('OK');
+    return;
+  }
+  if (mode === 'yes' || mode === 'sync') throw new ReplyError('ERR SCRIPT DEBUG YES/SYNC is not supported: stickynote has no Lua debugger');
+  throw new ReplyError('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+}
+
 const SCRIPT_HELP = [
   'DEBUG (YES|SYNC|NO)',
   '    Set the debug mode for subsequent scripts executed.',
@@ -109,5 +121,6 @@ export const scriptingCommands: CommandDef[] = [
   { name: 'script|exists', handler: scriptExists },
   { name: 'script|flush', handler: scriptFlush },
   { name: 'script|kill', handler: scriptKill },
+  { name: 'script|debug', handler: scriptDebug },
   { name: 'script|help', handler: (c) => replyHelp(c.reply, 'SCRIPT', SCRIPT_HELP) },
 ];
