@@ -4,6 +4,7 @@ import * as prom from 'prom-client';
 import { Locks } from '../src/cache/locks/index.js';
 import { PrometheusExporter } from '../src/cache/metrics/index.js';
 import { RateLimiter } from '../src/cache/ratelimit/index.js';
+import { createCache } from '../src/cache/index.js';
 import { EmbeddedStore } from '../src/cache/stores/embedded.js';
 
 test('Prometheus exporter: rate limiter and lock counters, labelled by name, read at scrape time', async () => {
@@ -32,4 +33,19 @@ test('Prometheus exporter: rate limiter and lock counters, labelled by name, rea
   assert.match(await exporter.metrics(), /stickynote_ratelimit_allowed_total\{name="api"\} 3\n/);
   assert.throws(() => exporter.add('ratelimit', 'api', api), /already exported/);
   assert.equal(exporter.contentType.startsWith('text/plain'), true);
+});
+
+test('Prometheus exporter: the cache\'s stats() and a load-duration histogram from its events', async () => {
+  const cache = createCache();
+  const exporter = new PrometheusExporter(prom).add('cache', 'users', cache);
+  await cache.getOrSet('u:1', async () => ({ name: 'Ada' }));
+  await cache.getOrSet('u:1', async () => ({ name: 'never loaded' }));
+  await cache.getOrSet('u:2', async () => 0);
+  const text = await exporter.metrics();
+  assert.match(text, /stickynote_cache_hits_total\{name="users"\} 1\n/);
+  assert.match(text, /stickynote_cache_misses_total\{name="users"\} 2\n/);
+  assert.match(text, /stickynote_cache_loads_total\{name="users"\} 2\n/);
+  assert.match(text, /# TYPE stickynote_cache_l1_size gauge/);
+  assert.match(text, /stickynote_cache_load_duration_seconds_count\{name="users"\} 2\n/);
+  await cache.close();
 });

@@ -7,9 +7,13 @@
  */
 import type * as PromClient from 'prom-client';
 
-/** Anything with cumulative counters: the cache, a RateLimiter, Locks. Non-numeric fields are ignored. */
+/**
+ * Anything with cumulative counters: the cache, a RateLimiter, Locks. Non-numeric fields are
+ * ignored. A source that also emits `loaded` events (the cache) gets a load-duration histogram.
+ */
 export interface StatsSource {
   stats(): object;
+  on?(event: 'loaded', listener: (data: { key: string; ms: number }) => void): unknown;
 }
 
 export interface PrometheusExporterOptions {
@@ -22,6 +26,8 @@ export interface PrometheusExporterOptions {
    * named like sizes (`size`, `l1Size`, `entries`…).
    */
   gauges?: (field: string) => boolean;
+  /** Buckets (seconds) of the load-duration histogram. Default: 1 ms … 10 s. */
+  loadBuckets?: number[];
 }
 
 type Metric = PromClient.Counter<'name'> | PromClient.Gauge<'name'>;
@@ -49,6 +55,8 @@ export class PrometheusExporter {
   /** Sources per kind (cache, ratelimit, lock…), by their `name` label. */
   private readonly sources = new Map<string, Map<string, StatsSource>>();
   private readonly metricsByName = new Map<string, Metric>();
+  private readonly loadBuckets: number[];
+  private loads: PromClient.Histogram<'name'> | undefined;
 
   constructor(
     private readonly prom: typeof PromClient,
@@ -57,6 +65,7 @@ export class PrometheusExporter {
     this.registry = options.registry ?? new prom.Registry();
     this.prefix = options.prefix ?? 'stickynote_';
     this.isGauge = options.gauges ?? ((f) => SIZE_LIKE.test(f));
+    this.loadBuckets = options.loadBuckets ?? [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
   }
 
   get contentType(): string {
@@ -72,7 +81,23 @@ export class PrometheusExporter {
     for (const [field, value] of Object.entries(source.stats())) {
       if (typeof value === 'number') this.ensure(kind, field);
     }
+    if (typeof source.on === 'function') this.observeLoads(kind, name, source as Required<StatsSource>);
     return this;
+  }
+
+  /** `<prefix><kind>_load_duration_seconds{name}`: how long loaders took (the database's side of a miss). */
+  private observeLoads(kind: string, name: string, source: Required<StatsSource>): void {
+    this.loads ??= new this.prom.Histogram({
+      name: `${this.prefix}${snake(kind)}_load_duration_seconds`,
+      help: `${kind} loader durations`,
+      labelNames: ['name'],
+      buckets: this.loadBuckets,
+      registers: [this.registry],
+    });
+    const histogram = this.loads;
+    source.on('loaded', ({ ms }) => {
+      if (this.sources.get(kind)?.get(name) === source) histogram.observe({ name }, ms / 1000);
+    });
   }
 
   remove(kind: string, name: string): void {
