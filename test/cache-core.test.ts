@@ -487,3 +487,46 @@ describe('cache on the embedded engine', () => {
     await Promise.all([a.close(), b.close(), c.close(), d.close()]);
   });
 });
+
+describe('the same Lua as on Redis, run by the embedded engine', () => {
+  test('lease scripts: Lua through EVALSHA/EVAL and the JS twins give the same replies and state', async () => {
+    const { commitWithLease, releaseLease, writeAndRevoke } = await import('../src/cache/index.js');
+    const engine = new Engine();
+    const lua = new EmbeddedStore(engine, { scripts: 'lua' });
+    const js = new EmbeddedStore(engine.session());
+    const cases: [typeof commitWithLease, string[], string[]][] = [
+      [commitWithLease, ['v{k}', 'l{k}'], ['tok', 'entry', '5000']],
+      [releaseLease, ['l{k}'], ['tok']],
+      [writeAndRevoke, ['v{k}', 'l{k}'], ['entry2', '5000']],
+    ];
+    for (const leaseHolder of [null, 'tok', 'other']) {
+      for (const [script, keys, args] of cases) {
+        const results: unknown[] = [];
+        for (const store of [lua, js]) {
+          engine.call('FLUSHALL');
+          if (leaseHolder !== null) engine.call('SET', 'l{k}', leaseHolder);
+          results.push([await store.run(script, keys, args), engine.call('GET', 'v{k}'), engine.call('GET', 'l{k}'), engine.call('PTTL', 'v{k}')]);
+        }
+        assert.deepEqual(results[0], results[1], `${script.name} with lease ${leaseHolder}`);
+      }
+    }
+  });
+
+  test('the cache over Lua scripts: one load, and a revoked lease refuses the late write', async () => {
+    const cache = createCache({ store: new EmbeddedStore(new Engine(), { scripts: 'lua' }) });
+    let calls = 0;
+    await Promise.all(Array.from({ length: 100 }, () => cache.getOrSet('k', () => (calls++, 'v'))));
+    assert.equal(calls, 1);
+    const g = gate();
+    const reading = cache.getOrSet('u', async () => {
+      await g.p;
+      return 'old';
+    });
+    await tick();
+    await cache.delete('u');
+    g.open();
+    assert.equal(await reading, 'old');
+    assert.equal(await cache.get('u'), undefined);
+    assert.equal(cache.stats().refusedWrites, 1);
+  });
+});
