@@ -69,6 +69,8 @@ export class Lock {
      * the highest it has seen: a holder that paused past its TTL then cannot overwrite newer work.
      */
     readonly fence: number,
+    /** The TTL it was acquired with (ms): what extend() renews by default. */
+    readonly ttl: number,
     /** Local estimate (ms since epoch) of when the lock expires; measured from before the request, so never late. */
     public validUntil: number,
   ) {}
@@ -85,8 +87,8 @@ export class Lock {
     return ok;
   }
 
-  /** Sets the TTL to `ttl` (default: the lock's) if the lock still holds our token; false (and the signal aborts) if not. */
-  async extend(ttl: Duration = this.locks.ttl): Promise<boolean> {
+  /** Sets the TTL to `ttl` (default: the one it was acquired with) if the lock still holds our token; false (and the signal aborts) if not. */
+  async extend(ttl: Duration = this.ttl): Promise<boolean> {
     const ms = Math.ceil(toMs(ttl));
     const sent = Date.now();
     const ok = (await this.locks.store.run(extendScript, [this.key], [this.token, ms])) === 1;
@@ -199,7 +201,7 @@ export class Locks {
     const [ok, value] = (await this.store.run(acquireScript, [key, `${key}:fence`], [token, Math.ceil(ttl)])) as [number, number];
     if (ok === 1) {
       this.counts.acquired++;
-      return { lock: new Lock(this, name, key, token, Number(value), sent + ttl), holderTtl: 0 };
+      return { lock: new Lock(this, name, key, token, Number(value), ttl, sent + ttl), holderTtl: 0 };
     }
     this.counts.contended++;
     return { lock: null, holderTtl: Number(value) };

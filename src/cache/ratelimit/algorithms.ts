@@ -41,8 +41,8 @@ function int(reply: unknown): number {
 /**
  * Fixed window (the seed's INCR + EXPIRE, made atomic). The window starts at the first request and
  * lasts `window` ms: the key's TTL is the window, so no clock is read at all and a key never lives
- * without a TTL (the seed's version leaks one if the process dies between INCR and EXPIRE).
- * Refused requests are not counted. KEYS: counter. ARGV: now (unused), limit, windowMs, cost.
+ * without a TTL (the seed's version leaks one if the process dies between INCR and EXPIRE; such a
+ * counter found here is given the window as its TTL). Refused requests are not counted. KEYS: counter. ARGV: now (unused), limit, windowMs, cost.
  */
 export const fixedWindow = defineScript(
   'ratelimit:fixed',
@@ -50,12 +50,15 @@ export const fixedWindow = defineScript(
 local limit, window, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 then
+  redis.call('PEXPIRE', KEYS[1], window)
+  ttl = window
+end
 if count + cost > limit then
-  if ttl < 0 then ttl = window end
   return {0, math.max(0, limit - count), ttl, ttl}
 end
 count = redis.call('INCRBY', KEYS[1], cost)
-if ttl < 0 then
+if ttl == -2 then
   redis.call('PEXPIRE', KEYS[1], window)
   ttl = window
 end
@@ -66,12 +69,13 @@ return {1, math.max(0, limit - count), ttl, 0}
     const key = keys[0];
     let count = int(call('GET', key));
     let ttl = int(call('PTTL', key));
-    if (count + cost > limit) {
-      if (ttl < 0) ttl = window;
-      return [0, Math.max(0, limit - count), ttl, ttl];
+    if (ttl === -1) {
+      call('PEXPIRE', key, String(window));
+      ttl = window;
     }
+    if (count + cost > limit) return [0, Math.max(0, limit - count), ttl, ttl];
     count = int(call('INCRBY', key, String(cost)));
-    if (ttl < 0) {
+    if (ttl === -2) {
       call('PEXPIRE', key, String(window));
       ttl = window;
     }
@@ -134,8 +138,8 @@ function scoreOf(reply: unknown[]): number {
 
 /**
  * Token bucket: `capacity` tokens, refilled continuously at `rate` tokens per ms; a request takes
- * `cost` tokens. Stored as a hash {t: tokens, ts: time of t}; a full bucket is deleted (the same as
- * a missing key), and a partial one expires when it would be full again. Refusals write nothing.
+ * `cost` tokens. Stored as a hash {t: tokens, ts: time of t} that expires when the bucket would be
+ * full again (a missing key is a full bucket), so idle ids cost nothing. Refusals write nothing.
  * KEYS: the bucket. ARGV: now, capacity, tokensPerMs, cost.
  */
 export const tokenBucket = defineScript(
@@ -155,13 +159,9 @@ if tokens + ${EPS} < cost then
 end
 tokens = tokens - cost
 local full = math.ceil((capacity - tokens) / rate)
-if full <= 0 then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('HSET', KEYS[1], 't', num(tokens), 'ts', num(ts))
-  redis.call('PEXPIRE', KEYS[1], full)
-end
-return {1, math.floor(tokens + ${EPS}), math.max(0, full), 0}
+redis.call('HSET', KEYS[1], 't', num(tokens), 'ts', num(ts))
+redis.call('PEXPIRE', KEYS[1], full)
+return {1, math.floor(tokens + ${EPS}), full, 0}
 `,
   (call: SyncCall, keys: string[], argv: string[]): RawDecision => {
     const now = clockOf(argv[0]);
@@ -180,13 +180,9 @@ return {1, math.floor(tokens + ${EPS}), math.max(0, full), 0}
     }
     tokens -= cost;
     const full = Math.ceil((capacity - tokens) / rate);
-    if (full <= 0) {
-      call('DEL', key);
-    } else {
-      call('HSET', key, 't', String(tokens), 'ts', String(ts));
-      call('PEXPIRE', key, String(full));
-    }
-    return [1, Math.floor(tokens + EPS), Math.max(0, full), 0];
+    call('HSET', key, 't', String(tokens), 'ts', String(ts));
+    call('PEXPIRE', key, String(full));
+    return [1, Math.floor(tokens + EPS), full, 0];
   },
 );
 
