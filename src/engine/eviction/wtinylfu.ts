@@ -75,7 +75,6 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
   private candidate = -1;
   private candidateQueue = PROBATION;
   private candidatesLeft = 0;
-  private drainedAtInsert = 0;
 
   constructor(
     maxWeight: number,
@@ -112,11 +111,6 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
     this.windowWeight += weight;
     if (this.options.weighted && this.count > this.sketch.capacity) this.growSketch(this.count * 2);
     this.sketch.increment(hash);
-    // Caffeine's maintenance moves the window's overflow to probation after every write. Over
-    // the budget, evict() does it instead and makes those entries the admission candidates. The
-    // keyspace evicts before a command rather than after it, so entries this insert moved stay
-    // candidates for the next evict() (until the next insert).
-    this.drainedAtInsert = this.weight <= this.maximum ? this.drainWindow() : 0;
     this.epoch++;
     if (this.warm) this.missesInSample++;
     this.climb();
@@ -215,8 +209,7 @@ export class WTinyLfu extends SlotTable implements EvictionPolicy {
    */
   evict(): number {
     this.warm = true;
-    const moved = this.drainWindow() + this.drainedAtInsert;
-    this.drainedAtInsert = 0;
+    const moved = this.drainWindow();
     if (this.roundEpoch !== this.epoch) {
       this.roundEpoch = this.epoch;
       this.candidatesLeft = 0;
