@@ -137,6 +137,8 @@ describe('EVAL: errors', () => {
       "return redis.log('x', 'y')", "return redis.log(99, 'y')", "return redis.log(redis.LOG_WARNING, 'from a test')",
       "local ok, e = pcall(redis.call, 'nosuch') return {tostring(ok), e}", "local ok, e = pcall(error, {err='x'}) return e",
       "local ok, e = pcall(error, 'x') return e", "return pcall(redis.call, 'nosuch')", "return cjson.decode('[1,')",
+      'local function f(n) f(n+1) end f(1)', 'local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return t.x',
+      "return select('#', unpack({}, 1, 1e6))", "return string.format('%5000d', 1)", 'error()', 'error(nil)',
       'return string.format(\'%d\', \'x\')', "return string.format('%d')", "return string.format('%s', nil)", "return string.format('%s %d', 'a', {})",
       'return math.random(0)', 'return math.random(3, 1)', 'return math.random(1, 2, 3)', "return bit.tobit('x')", "return struct.pack('y', 1)",
       "return struct.unpack('>I4', 'ab')", "return struct.unpack('y', 'ab')", "return struct.size('y')", "return struct.size('s')", "return struct.unpack('s', 'ab')", "return struct.pack('c3', 'a')", "local x = string.rep('ab', 3) return x",

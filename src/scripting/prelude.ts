@@ -24,7 +24,7 @@ local type, tostring54, tonumber, error, select, rawget, rawset, next, pairs, se
       type, tostring, tonumber, error, select, rawget, rawset, next, pairs, setmetatable, getmetatable, pcall, load
 local floor, ceil, huge, fmod = math.floor, math.ceil, math.huge, math.fmod
 local mathtype, tointeger = math.type, math.tointeger
-local format, srep, sgsub, sfind, ssub, sbyte, schar = string.format, string.rep, string.gsub, string.find, string.sub, string.byte, string.char
+local format, srep, sgsub, sfind, ssub, sbyte, schar, smatch = string.format, string.rep, string.gsub, string.find, string.sub, string.byte, string.char, string.match
 local spack, sunpack = string.pack, string.unpack
 local tunpack, tconcat = table.unpack, table.concat
 local getinfo = debug.getinfo
@@ -67,6 +67,8 @@ local function format51(f, ...)
       break
     end
     if s > i then n = n + 1; out[n] = ssub(f, i, s - 1) end
+    local width, precision = smatch(spec, '(%d*)%.?(%d*)$')
+    if #width > 2 or #precision > 2 then error('invalid format (width or precision too long)', 1) end
     if conv == '%' then
       n = n + 1; out[n] = '%'
     else
