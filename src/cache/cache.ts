@@ -234,10 +234,15 @@ class Core {
 
   /** Subscribes (once) to the channel on which loaders announce that a value landed. */
   listen(): Promise<Subscription> {
-    this.landing ??= this.store.subscribe(this.landingChannel, (name) => {
-      const set = this.waiters.get(name);
-      if (set) for (const wake of set) wake();
-    });
+    this.landing ??= this.store
+      .subscribe(this.landingChannel, (name) => {
+        const set = this.waiters.get(name);
+        if (set) for (const wake of set) wake();
+      })
+      .catch((e: unknown) => {
+        this.landing = null; // the next flight tries again
+        throw e;
+      });
     return this.landing;
   }
 
