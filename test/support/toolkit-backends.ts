@@ -22,28 +22,12 @@ export interface Backend {
 
 export interface Backends {
   list: Backend[];
-  /** Backends left out, with why (e.g. stickynote-server without EVAL yet). */
-  skipped: string[];
   close(): Promise<void>;
-}
-
-/** True if the server on `port` runs Lua scripts (EVAL is being implemented in stickynote). */
-async function hasScripting(port: number): Promise<boolean> {
-  const c = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await c.connect();
-    return (await c.call('EVAL', "return redis.call('TIME')[1] and 1", '0')) === 1;
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
 }
 
 export async function startBackends(options: { cluster?: boolean; nodeRedis?: boolean } = {}): Promise<Backends> {
   const stops: (() => Promise<void> | void)[] = [];
   const list: Backend[] = [];
-  const skipped: string[] = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop();
   };
@@ -61,8 +45,7 @@ export async function startBackends(options: { cluster?: boolean; nodeRedis?: bo
     stops.push(() => ours.stop(), () => redis.stop());
     if (cluster) stops.push(() => cluster.stop());
 
-    if (await hasScripting(ours.port)) list.push({ name: 'stickynote-server', connect: ioredisOn(ours.port) });
-    else skipped.push('stickynote-server (no EVAL yet)');
+    list.push({ name: 'stickynote-server', connect: ioredisOn(ours.port) });
     list.push({ name: `redis ${redis.version}`, connect: ioredisOn(redis.port) });
     if (options.nodeRedis !== false) {
       list.push({
@@ -85,7 +68,7 @@ export async function startBackends(options: { cluster?: boolean; nodeRedis?: bo
         },
       });
     }
-    return { list, skipped, close };
+    return { list, close };
   } catch (e) {
     await close();
     throw e;
