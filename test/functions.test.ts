@@ -155,6 +155,13 @@ redis.register_function('l', function() return redis.call('incr', 'l') end)`,
     assert.equal(o.raw.toString(), r.raw.toString());
   });
 
+  it('FUNCTION LOAD stops library code after 500 ms', async () => {
+    const t = await fresh();
+    await t.do('FUNCTION', 'LOAD', '#!lua name=slow\nwhile true do end');
+    await t.do('FUNCTION', 'LOAD', "#!lua name=slow\nlocal ok = pcall(function() while true do end end)\nredis.register_function('s', function() return 1 end)");
+    await t.do('FUNCTION', 'LIST');
+  });
+
   it('embedded engine', () => {
     const e = new Engine();
     assert.equal(e.call('FUNCTION', 'LOAD', "#!lua name=m\nredis.register_function('inc', function(keys) return redis.call('incr', keys[1]) end)"), 'm');

@@ -79,6 +79,7 @@ export function overMaxmemory(server: ServerContext): boolean {
 }
 /** Instructions between two runs of the count hook (Redis's value). */
 const HOOK_COUNT = 100000;
+const LOAD_TIMEOUT_MS = 500;
 export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
 
@@ -276,6 +277,8 @@ export class ScriptVm {
   private ctx: RunContext | null = null;
   private readonly byExactName = new Map<string, Command>();
   private hookMask = 0;
+  /** While FUNCTION LOAD runs library code: when it must stop (performance.now()), else 0. */
+  private loadDeadline = 0;
   private suspended: Suspended | null = null;
   private readonly continueRun = () => this.continueSuspended();
   private readonly keyNames: number;
@@ -464,7 +467,16 @@ export class ScriptVm {
     api.lua_rawgeti(L, LUA_REGISTRYINDEX, this.loaderRef);
     api.lua_rotate(L, -2, 1);
     this.registering = [];
-    const status = api.lua_pcallk(L, 1, 2, 0, 0, 0);
+    // FUNCTION LOAD may run for 500 ms at most (function_lua.c's LOAD_TIMEOUT_MS).
+    this.loadDeadline = performance.now() + LOAD_TIMEOUT_MS;
+    api.lua_sethook(L, callbacks!.hook, LUA_MASKCOUNT, HOOK_COUNT);
+    let status: number;
+    try {
+      status = api.lua_pcallk(L, 1, 2, 0, 0, 0);
+    } finally {
+      api.lua_sethook(L, 0, 0, 0);
+      this.loadDeadline = 0;
+    }
     const loaded = this.registering;
     this.registering = [];
     if (status !== LUA_OK || api.lua_toboolean(L, 1) === 0) {
@@ -606,9 +618,18 @@ export class ScriptVm {
 
   /** The count hook: returns true to raise the kill error it pushed. */
   onHook(L: number): boolean {
+    const api = this.w.api;
+    if (this.loadDeadline !== 0 && L === this.L) {
+      if (performance.now() <= this.loadDeadline) return false;
+      // Raise on every line from now on, so the library's own pcall cannot swallow it.
+      api.lua_sethook(L, callbacks!.hook, LUA_MASKLINE, 0);
+      api.lua_createtable(L, 0, 1);
+      this.w.pushString(L, 'ERR FUNCTION LOAD timeout');
+      api.lua_setfield(L, -2, this.w.cstr('err'));
+      return true;
+    }
     const ctx = this.ctx;
     if (ctx === null) return false;
-    const api = this.w.api;
     if (ctx.killed) {
       // Raise on every line from now on, so pcall cannot swallow the kill.
       if (this.hookMask !== LUA_MASKLINE) {
