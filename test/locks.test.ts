@@ -28,7 +28,7 @@ async function pttl(store: Store, key: string): Promise<number> {
 
 describe('locks on every store', () => {
   test('only the owner releases or extends; others are refused atomically', async () => {
-    assert.equal(backends.list.length, 4, backends.list.map((b) => b.name).join(', '));
+    assert.equal(backends.list.length, 5, backends.list.map((b) => b.name).join(', '));
     for (const b of backends.list) {
       const [s1, s2] = [await b.connect(), await b.connect()];
       const p = prefix();

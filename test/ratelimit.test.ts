@@ -40,7 +40,7 @@ const clocked: RateLimiterOptions[] = [
 describe('rate limiters on every store', () => {
   // The backends are only known after before(): one test per backend iterates them.
   test('GCRA: a burst, then one request per interval (caller clock)', async () => {
-    assert.equal(backends.list.length, 5, backends.list.map((b) => b.name).join(', '));
+    assert.equal(backends.list.length, 6, backends.list.map((b) => b.name).join(', '));
     for (const b of backends.list) {
       const store = await b.connect();
       const clock = new ManualClock(1_700_000_000_000);

@@ -10,7 +10,7 @@ import { startRedis, startStickynoteProcess } from './servers.js';
 
 /**
  * The stores the toolkit's rate limiters and locks are tested on: the embedded engine (with a
- * ManualClock), stickynote-server, Redis 7.0 through ioredis and node-redis, and a 3-master Redis
+ * ManualClock; JS twins and the engine's own Lua), stickynote-server, Redis 7.0 through ioredis and node-redis, and a 3-master Redis
  * Cluster. Each `connect()` opens a store on a connection of its own, as another process would.
  */
 export interface Backend {
@@ -35,6 +35,8 @@ export async function startBackends(options: { cluster?: boolean; nodeRedis?: bo
     const clock = new ManualClock(1_700_000_000_000);
     const engine = new Engine({ clock });
     list.push({ name: 'embedded', clock, connect: async () => new EmbeddedStore(engine.session()) });
+    // The same engine running the Lua scripts themselves (its own EVAL) instead of their JS twins.
+    list.push({ name: 'embedded (Lua)', clock, connect: async () => new EmbeddedStore(engine.session(), { scripts: 'lua' }) });
 
     const ioredisOn = (port: number) => async () => {
       const c = new Redis({ port, host: '127.0.0.1' });
