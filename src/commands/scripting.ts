@@ -6,7 +6,7 @@ import { parseLong } from './args.js';
 import { numkeysKeys } from './numkeys.js';
 import { replyHelp } from './connection.js';
 import { blockingOf } from './blocking.js';
-import { type Script, busyVmOf, overMaxmemory, scriptVmOf } from '../scripting/vm.js';
+import { type Script, type ScriptVm, busyVmOf, overMaxmemory, scriptVmOf } from '../scripting/vm.js';
 
 /**
  * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis's eval.c). The Lua VM and the bridge to
@@ -25,21 +25,20 @@ function numkeysOf(args: string[]): number {
   return n;
 }
 
-function runScript(c: Client, args: string[], script: Script, numkeys: number, ro: boolean): void {
+function runScript(c: Client, vm: ScriptVm, args: string[], script: Script, numkeys: number, ro: boolean): void {
   const flags = script.flags;
   // A shebang script may write unless it says no-writes; the _RO commands refuse it up front.
   if (ro && !flags.compat && !flags.noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   // A shebang script that may write is a denyoom command (evalGetCommandFlags).
   if (!flags.compat && !flags.noWrites && !flags.allowOom && overMaxmemory(c.server)) throw new ReplyError(OOM);
-  const vm = scriptVmOf(c.server);
   // Blocking commands called by a script answer at once, as inside MULTI.
   blockingOf(c.server).denyBlocking(() => vm.run(c, script, args, 3, numkeys, ro || flags.noWrites));
 }
 
 function evalGeneric(c: Client, args: string[], ro: boolean): void {
   const numkeys = numkeysOf(args);
-  const script = scriptVmOf(c.server).load(args[1]);
-  runScript(c, args, script, numkeys, ro);
+  const vm = scriptVmOf(c.server);
+  runScript(c, vm, args, vm.load(args[1]), numkeys, ro);
 }
 
 function evalshaGeneric(c: Client, args: string[], ro: boolean): void {
@@ -49,7 +48,7 @@ function evalshaGeneric(c: Client, args: string[], ro: boolean): void {
   const vm = scriptVmOf(c.server);
   const script = vm.scripts.get(sha) ?? vm.scripts.get(sha.toLowerCase());
   if (script === undefined) throw new ReplyError(NOSCRIPT);
-  runScript(c, args, script, numkeys, ro);
+  runScript(c, vm, args, script, numkeys, ro);
 }
 
 function scriptLoad(c: Client, args: string[]): void {
