@@ -119,6 +119,13 @@ for (const [label, connect] of [
       await waitUntil(async () => (await Promise.all(keys.map((k) => a.get(k)))).every((v) => v === 'v2'), 3000);
     });
 
+    test('a client that has not connected yet: scans wait for the cluster to be known', async () => {
+      const writer = keep(createCache({ store: await connect(), prefix: prefix + 'fresh:' }));
+      for (let i = 0; i < 30; i++) await writer.set(`x:${i}`, i);
+      const fresh = keep(createCache({ store: label.startsWith('io') ? ioredisCluster() : await connect(), prefix: prefix + 'fresh:' }));
+      assert.equal(await fresh.deleteMatching('x:*'), 30);
+    });
+
     test('store: SCAN visits every master, UNLINK splits by slot', async () => {
       const store = new RedisStore(await connect());
       const names = Array.from({ length: 100 }, (_, i) => `scan:${i}`);

@@ -15,7 +15,9 @@ export interface IoredisLike {
   duplicate(...args: never[]): IoredisLike;
   subscribe(...channels: string[]): Promise<unknown>;
   on(event: string, listener: Listener): unknown;
+  once(event: string, listener: Listener): unknown;
   disconnect(): void;
+  status?: string;
   isCluster?: boolean;
   nodes?(role?: 'master' | 'slave' | 'all'): IoredisLike[];
 }
@@ -84,11 +86,18 @@ function bcast(prefixes: string[]): string[] {
 
 function ioredisDriver(client: IoredisLike): Driver {
   const cluster = client.isCluster === true;
-  const masters = (): IoredisLike[] => (cluster ? client.nodes!('master') : [client]);
+  // A Cluster knows its masters only once it is ready: before that, nodes() is empty.
+  const masters = async (): Promise<IoredisLike[]> => {
+    if (!cluster) return [client];
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve as Listener));
+    const nodes = client.nodes!('master');
+    if (nodes.length === 0) throw new Error('the Redis Cluster client knows no masters');
+    return nodes;
+  };
   return {
     cluster,
     send: (args) => client.call(String(args[0]), ...args.slice(1)),
-    masters: async () => masters().map((n) => ({ send: (args: Arg[]) => n.call(String(args[0]), ...args.slice(1)) })),
+    masters: async () => (await masters()).map((n) => ({ send: (args: Arg[]) => n.call(String(args[0]), ...args.slice(1)) })),
     async subscriber(channel, onMessage) {
       const sub = client.duplicate();
       sub.on('message', ((ch: string, msg: string) => {
@@ -97,12 +106,12 @@ function ioredisDriver(client: IoredisLike): Driver {
       await sub.subscribe(channel);
       return () => sub.disconnect();
     },
-    trackers(prefixes, onKeys, lost) {
+    async trackers(prefixes, onKeys, lost) {
       // ioredis drops RESP3 `invalidate` pushes, so: RESP2, tracking redirected to the connection
       // itself, invalidations as messages on __redis__:invalidate. No reconnects: a lost tracker
       // means lost invalidations, and the cache must drop its L1 and start over.
       return settleAll(
-        masters().map(async (node) => {
+        (await masters()).map(async (node) => {
           const t = node.duplicate({ protocol: 2, retryStrategy: () => null, autoResubscribe: false, enableReadyCheck: false, enableOfflineQueue: true } as never);
           t.on('error', (() => {}) as Listener);
           t.on('close', lost as Listener);
