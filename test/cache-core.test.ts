@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { CacheTimeoutError, createCache, EmbeddedStore, type Store } from '../src/cache/index.js';
 import { Engine } from '../src/embedded.js';
 import { ManualClock } from '../src/engine/clock.js';
+import { waitUntil } from './support/process.js';
 
 /** The cache on an embedded engine with a ManualClock: TTLs, grace and XFetch without sleeping. */
 function setup(options: Parameters<typeof createCache>[0] = {}) {
@@ -35,6 +36,15 @@ describe('cache on the embedded engine', () => {
     }
     assert.equal(await cache.get('absent'), undefined);
     assert.equal(await cache.has('absent'), false);
+    await cache.close();
+  });
+
+  test('the engine createCache() makes expires entries nobody reads again (active expiry)', async () => {
+    const cache = createCache({ ttl: 30 });
+    const engine = (cache.store as EmbeddedStore).client;
+    for (let i = 0; i < 100; i++) await cache.set(`k${i}`, i);
+    assert.equal(engine.call('DBSIZE'), 100);
+    await waitUntil(() => engine.call('DBSIZE') === 0, 3000);
     await cache.close();
   });
 
@@ -491,7 +501,7 @@ describe('cache on the embedded engine', () => {
 describe('the same Lua as on Redis, run by the embedded engine', () => {
   test('lease scripts: Lua through EVALSHA/EVAL and the JS twins give the same replies and state', async () => {
     const { commitWithLease, releaseLease, writeAndRevoke } = await import('../src/cache/index.js');
-    const engine = new Engine();
+    const engine = new Engine({ clock: new ManualClock(1_700_000_000_000) }); // PTTLs compared exactly
     const lua = new EmbeddedStore(engine, { scripts: 'lua' });
     const js = new EmbeddedStore(engine.session());
     const cases: [typeof commitWithLease, string[], string[]][] = [

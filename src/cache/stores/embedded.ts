@@ -63,9 +63,18 @@ export class EmbeddedStore implements Store {
   private readonly trackers = new Set<KeyListener>();
   readonly call: SyncCall = (...args) => toStoreReply(this.client.call(...args.map((a) => (typeof a === 'string' ? toBytes(a) : a))));
 
-  constructor(engine: EmbeddedClient = new Engine(), options: EmbeddedStoreOptions = {}) {
-    this.client = engine;
+  private cron: NodeJS.Timeout | null = null;
+
+  constructor(engine?: EmbeddedClient, options: EmbeddedStoreOptions = {}) {
+    this.client = engine ?? new Engine();
     this.scripts = options.scripts ?? 'native';
+    if (engine === undefined) {
+      // Our own engine has no server cron: run its active expiry as the server would (10 Hz,
+      // 25% of the period at most), or entries never read again would stay in memory forever.
+      const keyspace = this.client.context.keyspace;
+      this.cron = setInterval(() => keyspace.activeExpireCycle(25), 100);
+      this.cron.unref();
+    }
   }
 
   now(): number {
@@ -154,6 +163,8 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.cron) clearInterval(this.cron);
+    this.cron = null;
     for (const t of this.trackers) this.client.context.keyspace.removeListener(t);
     this.trackers.clear();
   }

@@ -187,7 +187,10 @@ function nodeRedisClientDriver(client: NodeRedisClientLike): Driver {
 }
 
 function nodeRedisClusterDriver(client: NodeRedisClusterLike): Driver {
-  const nodes = () => Promise.all(client.masters.map((m) => client.nodeClient(m as never)));
+  const nodes = () => {
+    if (client.masters.length === 0) throw new Error('the node-redis cluster knows no masters (connect() it first)');
+    return Promise.all(client.masters.map((m) => client.nodeClient(m as never)));
+  };
   return {
     cluster: true,
     send: (args, key) => client.sendCommand(key, false, strs(args)),
@@ -333,7 +336,7 @@ export class RedisStore implements Store {
       stops = await this.driver.trackers(prefixes, (keys) => listener.invalidate(keys), lost);
     } catch (e) {
       // A server without CLIENT TRACKING (or BCAST): the caller falls back to its pub/sub bus.
-      if (/unknown (sub)?command|unknown subcommand|syntax error|CLIENT TRACKING/i.test(errorText(e))) return null;
+      if (/unknown (sub)?command|syntax error|NOPERM|CLIENT TRACKING/i.test(errorText(e))) return null;
       throw e;
     }
     if (closed) {
