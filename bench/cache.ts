@@ -8,6 +8,8 @@
  * 2. The overhead of a Redis-backed getOrSet hit over a raw ioredis GET of the same key.
  * 3. The SQLite users demo (examples/db.ts): a skewed read workload from concurrent clients, without
  *    and with the cache: database queries and per-request p50/p99 latency.
+ * 4. Rate limiter decisions/s next to rate-limiter-flexible (memory and Redis), limits set high so
+ *    every decision is an admission (the common path).
  *
  * Each throughput figure is the best of `ROUNDS` timed runs, taken round-robin so that no library
  * always runs on a warmer machine. Results are printed as one table and written to bench/results/.
@@ -18,7 +20,8 @@ import { redisDriver } from 'bentocache/drivers/redis';
 import { createCache as createCacheManager } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { Keyv } from 'keyv';
-import { createCache } from '../src/cache/index.js';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { createCache, createStore, RateLimiter, type RateLimiterOptions } from '../src/cache/index.js';
 import { UsersDb } from '../examples/db.js';
 import { startRedis } from '../test/support/servers.js';
 import { machineDescription, peerVersion, writeResults } from './support.js';
@@ -170,6 +173,57 @@ async function usersDemo(variant: string, read: (db: UsersDb, id: number) => Pro
   return { variant, reads: READS, dbQueries: db.queries, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), readsPerSec: READS / (ms / 1000) };
 }
 
+interface LimiterRow {
+  name: string;
+  store: 'memory' | 'redis';
+  inFlight: number;
+  opsPerSec: number;
+  ratio: string;
+}
+
+/** Decisions/s of our limiters and rate-limiter-flexible's on the same store kinds, round-robin, best of ROUNDS. */
+async function limiterBench(port: number): Promise<LimiterRow[]> {
+  const id = (i: number) => `id:${i}`;
+  const huge = { fixed: { algorithm: 'fixed-window', limit: 1e9, window: '1h' }, gcra: { algorithm: 'gcra', limit: 1e9, period: '1h' } } as const;
+  const conns: Redis[] = [];
+  const connect = () => {
+    const c = new Redis({ port, host: '127.0.0.1' });
+    conns.push(c);
+    return c;
+  };
+  const embedded = createStore();
+  const ours = (store: Parameters<typeof createStore>[0], o: RateLimiterOptions, p: string) => {
+    const rl = new RateLimiter(createStore(store), { ...o, prefix: p });
+    return (i: number) => rl.limit(id(i));
+  };
+  const rlfMem = new RateLimiterMemory({ points: 1e9, duration: 3600 });
+  const rlfRedis = new RateLimiterRedis({ storeClient: connect(), points: 1e9, duration: 3600, keyPrefix: 'bench:rlf' });
+  const runs: { name: string; store: 'memory' | 'redis'; inFlight: number; decide: HitFn; peer: boolean }[] = [
+    { name: 'stickynote fixed window (embedded)', store: 'memory', inFlight: 1, decide: ours(embedded, huge.fixed, 'bench:fw:'), peer: false },
+    { name: 'stickynote GCRA (embedded)', store: 'memory', inFlight: 1, decide: ours(embedded, huge.gcra, 'bench:gcra:'), peer: false },
+    { name: 'rate-limiter-flexible (memory)', store: 'memory', inFlight: 1, decide: (i) => rlfMem.consume(id(i)), peer: true },
+    { name: 'stickynote fixed window (Redis)', store: 'redis', inFlight: CONCURRENCY, decide: ours(connect(), huge.fixed, 'bench:fw:'), peer: false },
+    { name: 'stickynote GCRA (Redis)', store: 'redis', inFlight: CONCURRENCY, decide: ours(connect(), huge.gcra, 'bench:gcra:'), peer: false },
+    { name: 'rate-limiter-flexible (Redis)', store: 'redis', inFlight: CONCURRENCY, decide: (i) => rlfRedis.consume(id(i)), peer: true },
+  ];
+  const best = new Map<string, number>();
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[(k + round) % runs.length];
+        best.set(r.name, Math.max(best.get(r.name) ?? 0, await throughput(r.decide, r.inFlight)));
+      }
+    }
+  } finally {
+    for (const c of conns) c.disconnect();
+  }
+  return runs.map((r) => {
+    const peer = best.get(runs.find((x) => x.peer && x.store === r.store)!.name)!;
+    const ops = best.get(r.name)!;
+    return { name: r.name, store: r.store, inFlight: r.inFlight, opsPerSec: ops, ratio: r.peer ? '' : `${(ops / peer).toFixed(2)}x rate-limiter-flexible` };
+  });
+}
+
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
 function table(head: string[], rows: string[][]): string {
@@ -233,6 +287,10 @@ async function main(): Promise<void> {
     console.log(`getOrSet hit path (${KEYS} keys, best of ${ROUNDS} x ${RUN_MS} ms)`);
     console.log(table(['contender', 'in flight', 'ops/s', 'ratio'], hitRows));
 
+    const limiterRows = await limiterBench(redis.port);
+    console.log(`\nrate limiter decisions (${KEYS} ids, best of ${ROUNDS} x ${RUN_MS} ms)`);
+    console.log(table(['limiter', 'in flight', 'decisions/s', 'ratio'], limiterRows.map((r) => [r.name, String(r.inFlight), Math.round(r.opsPerSec).toLocaleString('en-US'), r.ratio])));
+
     // The SQLite demo, without and with the cache (embedded and on the same redis-server).
     const demo: DemoResult[] = [];
     demo.push(await usersDemo('no cache', (db, id) => db.getUser(id)));
@@ -263,6 +321,7 @@ async function main(): Promise<void> {
       ratiosToFastestPeer: ratios,
       redisHitOverhead: overheads,
       sqliteDemo: demo,
+      rateLimiters: limiterRows.map(({ name, store, inFlight, opsPerSec }) => ({ name, store, inFlight, opsPerSec: Math.round(opsPerSec) })),
     });
     console.log(`\nresults: ${file}`);
   } finally {

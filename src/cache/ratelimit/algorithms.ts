@@ -42,44 +42,39 @@ function int(reply: unknown): number {
  * Fixed window (the seed's INCR + EXPIRE, made atomic). The window starts at the first request and
  * lasts `window` ms: the key's TTL is the window, so no clock is read at all and a key never lives
  * without a TTL (the seed's version leaks one if the process dies between INCR and EXPIRE; such a
- * counter found here is given the window as its TTL). Refused requests are not counted. KEYS: counter. ARGV: now (unused), limit, windowMs, cost.
+ * counter found here is given the window as its TTL). INCRBY first keeps the admitted path (the
+ * common one) at two commands; a refusal takes its cost back, so refused requests are not counted. KEYS: counter. ARGV: now (unused), limit, windowMs, cost.
  */
 export const fixedWindow = defineScript(
   'ratelimit:fixed',
   `
 local limit, window, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+local count = redis.call('INCRBY', KEYS[1], cost)
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -1 then
+if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], window)
   ttl = window
 end
-if count + cost > limit then
+if count > limit then
+  count = redis.call('DECRBY', KEYS[1], cost)
   return {0, math.max(0, limit - count), ttl, ttl}
 end
-count = redis.call('INCRBY', KEYS[1], cost)
-if ttl == -2 then
-  redis.call('PEXPIRE', KEYS[1], window)
-  ttl = window
-end
-return {1, math.max(0, limit - count), ttl, 0}
+return {1, limit - count, ttl, 0}
 `,
   (call: SyncCall, keys: string[], argv: string[]): RawDecision => {
     const [limit, window, cost] = [Number(argv[1]), Number(argv[2]), Number(argv[3])];
     const key = keys[0];
-    let count = int(call('GET', key));
+    let count = int(call('INCRBY', key, String(cost)));
     let ttl = int(call('PTTL', key));
-    if (ttl === -1) {
+    if (ttl < 0) {
       call('PEXPIRE', key, String(window));
       ttl = window;
     }
-    if (count + cost > limit) return [0, Math.max(0, limit - count), ttl, ttl];
-    count = int(call('INCRBY', key, String(cost)));
-    if (ttl === -2) {
-      call('PEXPIRE', key, String(window));
-      ttl = window;
+    if (count > limit) {
+      count = int(call('DECRBY', key, String(cost)));
+      return [0, Math.max(0, limit - count), ttl, ttl];
     }
-    return [1, Math.max(0, limit - count), ttl, 0];
+    return [1, limit - count, ttl, 0];
   },
 );
 
