@@ -9,6 +9,7 @@ import type { ServerContext } from '../commands/server-context.js';
 import type { Command } from '../commands/table.js';
 import { formatDouble } from '../engine/double-format.js';
 import { LuaSink } from './lua-sink.js';
+import { LuaReplyWriter, errorMessage } from './lua-reply.js';
 import {
   type LuaWasm,
   big,
@@ -18,7 +19,6 @@ import {
   LUA_OK,
   LUA_REGISTRYINDEX,
   LUA_YIELD,
-  LUA_TBOOLEAN,
   LUA_TNIL,
   LUA_TNUMBER,
   LUA_TSTRING,
@@ -70,15 +70,11 @@ interface RunContext {
 }
 
 const REDIS_VERSION = '7.0.15';
+const REDIS_VERSION_NUM = 0x07000f;
 const OOM_ERROR = "-OOM command not allowed when used memory > 'maxmemory'.";
-
-/** Used memory is over maxmemory even after the eviction dispatch ran before the command. */
-export function overMaxmemory(server: ServerContext): boolean {
-  const ks = server.keyspace;
-  return ks.maxmemory !== 0 && ks.overMaxmemory;
-}
 /** Instructions between two runs of the count hook (Redis's value). */
 const HOOK_COUNT = 100000;
+/** FUNCTION LOAD's limit on library code (function_lua.c LOAD_TIMEOUT_MS). */
 const LOAD_TIMEOUT_MS = 500;
 export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
@@ -99,7 +95,12 @@ interface Suspended {
   /** The keyspace time when the script started: scripts see one instant. */
   now: number;
 }
-const REDIS_VERSION_NUM = 0x07000f;
+
+/** Used memory is over maxmemory even after the eviction dispatch ran before the command. */
+export function overMaxmemory(server: ServerContext): boolean {
+  const ks = server.keyspace;
+  return ks.maxmemory !== 0 && ks.overMaxmemory;
+}
 
 /** Redis's shebang flag names (script.c scripts_flags_def). */
 const FLAG_NAMES: Record<string, keyof ScriptFlags> = {
@@ -255,7 +256,6 @@ function registerCallbacks(w: LuaWasm): Callbacks {
   };
 }
 
-
 /**
  * One Lua VM per server (Redis has one for all clients): the sandboxed globals, the script cache
  * by SHA1, and the bridge between redis.call and the command table. Scripts run synchronously
@@ -272,6 +272,7 @@ export class ScriptVm {
   private runnerRef = 0n;
   readonly scripts = new Map<string, Script>();
   private readonly sink: LuaSink;
+  private readonly replies: LuaReplyWriter;
   /** The client redis.call runs commands as (Redis's lua_client). */
   private readonly scriptClient: Client;
   private ctx: RunContext | null = null;
@@ -301,6 +302,7 @@ export class ScriptVm {
     this.w = luaWasm();
     callbacks ??= registerCallbacks(this.w);
     this.sink = new LuaSink(this.w);
+    this.replies = new LuaReplyWriter(this.w);
     this.scriptClient = new Client(server, this.sink);
     this.scriptClient.authenticated = true;
     this.keyNames = this.w.cstr('KEYS');
@@ -684,36 +686,15 @@ export class ScriptVm {
     const ok = api.lua_toboolean(T, 1) !== 0;
     if (ok) {
       try {
-        this.toReply(T, reply, true);
+        this.replies.write(T, reply, this.sink.protocol === 3);
       } finally {
         api.lua_settop(T, 0);
       }
       return;
     }
-    const message = this.errorMessage(T, name);
+    const message = errorMessage(w, T, name);
     api.lua_settop(T, 0);
     throw new ReplyError(message);
-  }
-
-  /** The reply text of the error table at the top (luaExtractErrorInformation + formatting). */
-  private errorMessage(T: number, name: string): string {
-    const w = this.w;
-    const api = w.api;
-    if (api.lua_type(T, -1) !== LUA_TTABLE) {
-      const msg = w.toString(T, -1) ?? 'execution failure';
-      return `ERR Error running script ${name}, ${msg.slice(0, 100)}`;
-    }
-    const field = (f: string): string | null => {
-      api.lua_getfield(T, -1, w.cstr(f));
-      const t = api.lua_type(T, -1);
-      const s = t === LUA_TSTRING || t === LUA_TNUMBER ? w.toString(T, -1) : null;
-      api.lua_settop(T, -2);
-      return s;
-    };
-    const msg = field('err') ?? '';
-    const source = field('source');
-    const line = field('line');
-    return source !== null && line !== null ? `${msg} script: ${name}, on ${source}:${line}.` : msg;
   }
 
   private pushArray(L: number, args: string[], from: number, n: number): void {
@@ -724,157 +705,6 @@ export class ScriptVm {
       w.pushString(L, args[from + i]);
       api.lua_rawseti(L, -2, big(i + 1));
     }
-  }
-
-  /**
-   * Converts the Lua value at the top of T's stack into a reply and pops it (Redis's
-   * luaReplyToRedisReply). A top-level error table is thrown, so dispatch counts the error.
-   */
-  private toReply(T: number, reply: ReplySink, top: boolean): void {
-    const w = this.w;
-    const api = w.api;
-    const t = api.lua_type(T, -1);
-    switch (t) {
-      case LUA_TSTRING:
-        reply.bulk(w.toString(T, -1));
-        break;
-      case LUA_TNUMBER:
-        reply.integer(this.toInteger(T));
-        break;
-      case LUA_TBOOLEAN: {
-        const b = api.lua_toboolean(T, -1) !== 0;
-        if (this.sink.protocol === 2) {
-          if (b) reply.integer(1);
-          else reply.bulk(null);
-        } else {
-          reply.boolean(b);
-        }
-        break;
-      }
-      case LUA_TTABLE:
-        if (!api.lua_checkstack(T, 4)) {
-          api.lua_settop(T, -2);
-          throw new ReplyError('ERR reached lua stack limit');
-        }
-        this.tableToReply(T, reply, top);
-        break;
-      default:
-        reply.bulk(null);
-    }
-    api.lua_settop(T, -2);
-  }
-
-  /** Rawget of a string field of the table at -1; pushes the value and returns its type. */
-  private rawField(T: number, name: string): number {
-    this.w.api.lua_pushstring(T, this.w.cstr(name));
-    return this.w.api.lua_rawget(T, -2);
-  }
-
-  private tableToReply(T: number, reply: ReplySink, top: boolean): void {
-    const w = this.w;
-    const api = w.api;
-    const pop = () => api.lua_settop(T, -2);
-    if (this.rawField(T, 'err') === LUA_TSTRING) {
-      pop();
-      const msg = this.errorMessage(T, '');
-      if (top) {
-        api.lua_settop(T, -2);
-        throw new ReplyError(msg);
-      }
-      reply.error(msg.replace(/[\r\n]/g, ' '));
-      return;
-    }
-    pop();
-    if (this.rawField(T, 'ok') === LUA_TSTRING) {
-      const s = w.toString(T, -1)!;
-      pop();
-      reply.status(s.replace(/[\r\n]/g, ' '));
-      return;
-    }
-    pop();
-    if (this.rawField(T, 'double') === LUA_TNUMBER) {
-      reply.double(formatDouble(api.lua_tonumberx(T, -1, 0)));
-      pop();
-      return;
-    }
-    pop();
-    if (this.rawField(T, 'big_number') === LUA_TSTRING) {
-      reply.bigNumber(w.toString(T, -1)!.replace(/[\r\n]/g, ' '));
-      pop();
-      return;
-    }
-    pop();
-    if (this.rawField(T, 'verbatim_string') === LUA_TTABLE) {
-      const fmt = this.rawField(T, 'format') === LUA_TSTRING ? w.toString(T, -1) : null;
-      pop();
-      const str = this.rawField(T, 'string') === LUA_TSTRING ? w.toString(T, -1) : null;
-      pop();
-      if (fmt !== null && str !== null) {
-        reply.verbatim(str, fmt);
-        pop();
-        return;
-      }
-    }
-    pop();
-    if (this.rawField(T, 'map') === LUA_TTABLE) {
-      reply.map(this.countPairs(T));
-      api.lua_pushnil(T);
-      while (api.lua_next(T, -2) !== 0) {
-        api.lua_pushvalue(T, -2);
-        this.toReply(T, reply, false); // key
-        this.toReply(T, reply, false); // value
-      }
-      pop();
-      return;
-    }
-    pop();
-    if (this.rawField(T, 'set') === LUA_TTABLE) {
-      reply.set(this.countPairs(T));
-      api.lua_pushnil(T);
-      while (api.lua_next(T, -2) !== 0) {
-        pop();
-        api.lua_pushvalue(T, -1);
-        this.toReply(T, reply, false);
-      }
-      pop();
-      return;
-    }
-    pop();
-    let n = 0;
-    while (api.lua_rawgeti(T, -1, big(n + 1)) !== LUA_TNIL) {
-      pop();
-      n++;
-    }
-    pop();
-    reply.array(n);
-    for (let j = 1; j <= n; j++) {
-      api.lua_rawgeti(T, -1, big(j));
-      this.toReply(T, reply, false);
-    }
-  }
-
-  private countPairs(T: number): number {
-    const api = this.w.api;
-    let n = 0;
-    api.lua_pushnil(T);
-    while (api.lua_next(T, -2) !== 0) {
-      api.lua_settop(T, -2);
-      n++;
-    }
-    return n;
-  }
-
-  /** (long long)lua_tonumber: truncation toward zero; NaN and out-of-range give INT64_MIN as on x86. */
-  private toInteger(T: number): number | bigint {
-    const api = this.w.api;
-    if (api.lua_isinteger(T, -1)) {
-      const n = api.lua_tointegerx(T, -1, 0);
-      return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
-    }
-    const d = api.lua_tonumberx(T, -1, 0);
-    if (!(d > -9223372036854775808 && d < 9223372036854775808)) return -9223372036854775808n;
-    const t = Math.trunc(d);
-    return Number.isSafeInteger(t) ? t : BigInt(t);
   }
 
   // ----- the redis.* functions implemented in JS -----
