@@ -272,7 +272,7 @@ describe('cache on the embedded engine', () => {
   });
 
   test('soft timeout serves stale and keeps loading; hard timeout aborts the loader', async () => {
-    const { cache, clock } = setup({ jitter: false, ttl: 1000, grace: '1h' });
+    const { cache, clock, engine } = setup({ jitter: false, ttl: 1000, grace: '1h' });
     await cache.set('k', 'old');
     clock.advance(1500);
     const g = gate();
@@ -291,9 +291,18 @@ describe('cache on the embedded engine', () => {
       return new Promise<string>(() => {});
     };
     await assert.rejects(cache.getOrSet('cold', never, { hardTimeout: 20 }), CacheTimeoutError);
-    assert.equal(signal?.aborted, true);
+    await waitUntil(() => signal?.aborted === true, 1000); // the loader's own timer, started with the load
     clock.advance(1500);
     assert.equal(await cache.getOrSet('k', never, { hardTimeout: 20 }), 'new', 'stale on hard timeout');
+
+    // The hard timeout also bounds waiting for another process's lease.
+    engine.call('SET', 'sn:{held}:lease', 'another-process', 'PX', 60_000);
+    let calls = 0;
+    await assert.rejects(
+      cache.getOrSet('held', () => (calls++, 'x'), { hardTimeout: 30 }),
+      CacheTimeoutError,
+    );
+    assert.equal(calls, 0);
   });
 
   test('XFetch early refresh: near expiry a hit refreshes in the background; far from it, never', async () => {

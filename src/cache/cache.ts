@@ -417,14 +417,26 @@ export class Cache {
       core.emit('miss', { key });
     }
     const flight = this.flight(key, name, loader, o, entry, false);
-    const result = entry !== null && o.softTimeout !== undefined ? await this.softly(flight, o.softTimeout) : await flight;
-    if (result === null) return this.servedStale(key, entry!, 'softTimeout');
+    let result: Served | null;
+    if (entry !== null && o.softTimeout !== undefined) {
+      result = await this.within(flight, o.softTimeout);
+      if (result === null) return this.servedStale(key, entry, 'softTimeout');
+    } else if (o.hardTimeout !== undefined) {
+      // Bounds the whole call, waiting for another process's lease included.
+      result = await this.within(flight, o.hardTimeout);
+      if (result === null) {
+        if (entry !== null) return this.servedStale(key, entry, 'hardTimeout');
+        throw new CacheTimeoutError(key, o.hardTimeout);
+      }
+    } else {
+      result = await flight;
+    }
     if (result.stale !== undefined) return this.servedStale(key, result.entry, result.stale);
     return valueOf<T>(result.entry);
   }
 
   /** The flight's entry, or null if `ms` passed first (the flight goes on). */
-  private softly(flight: Promise<Served>, ms: number): Promise<Served | null> {
+  private within(flight: Promise<Served>, ms: number): Promise<Served | null> {
     let timer: NodeJS.Timeout | undefined;
     return Promise.race([flight, new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]).finally(() => clearTimeout(timer));
   }
@@ -455,7 +467,8 @@ export class Cache {
     const core = this.core;
     const leaseKey = name + ':lease';
     const mine = token();
-    await core.listen();
+    await core.listen().catch(() => {}); // without landing messages, waiters still poll
+    const deadline = o.hardTimeout === undefined ? Infinity : performance.now() + o.hardTimeout;
     let waited = false;
     for (let first = true; ; first = false) {
       const waiter = core.waiter(name);
@@ -483,7 +496,9 @@ export class Cache {
           core.stats.leaseWaits++;
           core.emit('leaseWait', { key });
         }
-        await waiter.wait(core.pollInterval);
+        const left = deadline - performance.now();
+        if (left <= 0) throw new CacheTimeoutError(key, o.hardTimeout!);
+        await waiter.wait(Math.min(core.pollInterval, left));
       } finally {
         waiter.cancel();
       }
