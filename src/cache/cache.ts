@@ -9,7 +9,7 @@ import { createStore } from './stores/index.js';
 import { escapeGlob, taggedKey } from './stores/keys.js';
 import type { RedisClientLike } from './stores/redis.js';
 import { commitWithLease, releaseLease, writeAndRevoke } from './stores/scripts.js';
-import type { Store, Subscription, Tracking } from './stores/types.js';
+import type { Store, StoreReply, Subscription, Tracking } from './stores/types.js';
 
 /** Options of one entry; each can be set per cache (defaults) and per call. */
 export interface EntryOptions {
@@ -287,12 +287,16 @@ class Core {
         lost: () => this.lost(),
       });
       if (this.tracking === null) {
-        this.bus = await this.store.subscribe(this.busChannel, (msg) => {
-          const bar = msg.indexOf('|');
-          if (msg.slice(0, bar) === this.id) return;
-          const body = msg.slice(bar + 1);
-          l1.invalidate(body === '*' ? null : (JSON.parse(body) as string[]));
-        });
+        this.bus = await this.store.subscribe(
+          this.busChannel,
+          (msg) => {
+            const bar = msg.indexOf('|');
+            if (msg.slice(0, bar) === this.id) return;
+            const body = msg.slice(bar + 1);
+            l1.invalidate(body === '*' ? null : (JSON.parse(body) as string[]));
+          },
+          () => this.lost(),
+        );
       }
       if (this.closed) return this.stopCoherence();
       l1.coherent = true;
@@ -307,6 +311,8 @@ class Core {
     l1.coherent = false;
     l1.flush();
     this.tracking = null;
+    void this.bus?.close().catch(() => {});
+    this.bus = null;
     if (this.closed || this.retry) return;
     this.retry = setTimeout(() => {
       this.retry = null;
@@ -541,16 +547,35 @@ export class Cache {
       await this.endLease(name, leaseKey, mine);
       return { entry };
     }
-    const stored = await core.store.run(commitWithLease, [name, leaseKey], [mine, encodeEntry(entry, core.serializer), fresh + o.grace]);
-    if (stored === 1) {
-      core.changed([name]);
-      core.l1?.set(name, entry);
-    } else {
+    const stored = await this.written(name, entry, () => core.store.run(commitWithLease, [name, leaseKey], [mine, encodeEntry(entry, core.serializer), fresh + o.grace]));
+    if (stored !== 1) {
       core.stats.refusedWrites++;
       core.emit('refused', { key });
     }
     await core.announce(name);
     return { entry };
+  }
+
+  /**
+   * Runs a write of `entry` (a script answering 1 if it stored it), tells the other L1s, and keeps
+   * the entry in ours unless an invalidation of the key arrived meanwhile (then a later write may
+   * already have replaced it, and the next read fetches whichever won).
+   */
+  private async written(name: string, entry: Entry, write: () => Promise<StoreReply>): Promise<StoreReply> {
+    const l1 = this.core.l1;
+    l1?.begin(name);
+    let stored: StoreReply;
+    let clean = false;
+    try {
+      stored = await write();
+    } finally {
+      if (l1) clean = l1.end(name);
+    }
+    if (stored === 1) {
+      this.core.changed([name]);
+      if (clean) l1!.set(name, entry);
+    }
+    return stored;
   }
 
   /** The loader's result, or CacheTimeoutError (loader aborted) once the hard timeout passes. */
@@ -687,9 +712,7 @@ export class Cache {
       await this.delete(key);
       return;
     }
-    await core.store.run(writeAndRevoke, [name, name + ':lease'], [encodeEntry(entry, core.serializer), fresh + o.grace]);
-    core.changed([name]);
-    core.l1?.set(name, entry);
+    await this.written(name, entry, () => core.store.run(writeAndRevoke, [name, name + ':lease'], [encodeEntry(entry, core.serializer), fresh + o.grace]));
     await core.announce(name);
   }
 

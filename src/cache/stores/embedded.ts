@@ -133,6 +133,7 @@ export class EmbeddedStore implements Store {
     busOf(this.client.context).emit(channel, message);
   }
 
+  /** In-process: nothing to disconnect, so `onDisconnect` is never called. */
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<Subscription> {
     const bus = busOf(this.client.context);
     bus.on(channel, onMessage);

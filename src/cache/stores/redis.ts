@@ -41,6 +41,7 @@ export interface NodeRedisClusterLike {
   duplicate(): NodeRedisClusterLike;
   connect(): Promise<unknown>;
   subscribe(channels: string, listener: (message: string, channel: string) => void): Promise<void>;
+  on(event: string, listener: Listener): unknown;
   destroy(): void;
 }
 
@@ -56,7 +57,7 @@ interface Driver {
   readonly cluster: boolean;
   send(args: Arg[], key: string | undefined): Promise<unknown>;
   masters(): Promise<NodeConn[]>;
-  subscriber(channel: string, onMessage: (message: string) => void): Promise<() => void>;
+  subscriber(channel: string, onMessage: (message: string) => void, onDisconnect: () => void): Promise<() => void>;
   /** A connection of its own per master with BCAST tracking; `lost` fires once if it closes. */
   trackers(prefixes: string[], onKeys: (keys: string[] | null) => void, lost: () => void): Promise<(() => void)[]>;
 }
@@ -98,8 +99,10 @@ function ioredisDriver(client: IoredisLike): Driver {
     cluster,
     send: (args) => client.call(String(args[0]), ...args.slice(1)),
     masters: async () => (await masters()).map((n) => ({ send: (args: Arg[]) => n.call(String(args[0]), ...args.slice(1)) })),
-    async subscriber(channel, onMessage) {
+    async subscriber(channel, onMessage, onDisconnect) {
       const sub = client.duplicate();
+      sub.on('error', () => {});
+      sub.on('close', onDisconnect as Listener);
       sub.on('message', ((ch: string, msg: string) => {
         if (ch === channel) onMessage(msg);
       }) as Listener);
@@ -173,9 +176,9 @@ function nodeRedisClientDriver(client: NodeRedisClientLike): Driver {
     cluster: false,
     send: (args) => client.sendCommand(strs(args)),
     masters: async () => [{ send: (args: Arg[]) => client.sendCommand(strs(args)) }],
-    async subscriber(channel, onMessage) {
+    async subscriber(channel, onMessage, onDisconnect) {
       const sub = client.duplicate();
-      sub.on('error', () => {});
+      sub.on('error', onDisconnect);
       await sub.connect();
       await sub.subscribe(channel, (m) => onMessage(m));
       return () => sub.destroy();
@@ -195,8 +198,9 @@ function nodeRedisClusterDriver(client: NodeRedisClusterLike): Driver {
     cluster: true,
     send: (args, key) => client.sendCommand(key, false, strs(args)),
     masters: async () => (await nodes()).map((n) => ({ send: (args: Arg[]) => n.sendCommand(strs(args)) })),
-    async subscriber(channel, onMessage) {
+    async subscriber(channel, onMessage, onDisconnect) {
       const sub = client.duplicate();
+      sub.on('error', onDisconnect);
       await sub.connect();
       await sub.subscribe(channel, (m) => onMessage(m));
       return () => sub.destroy();
@@ -308,11 +312,15 @@ export class RedisStore implements Store {
     await this.driver.send(['PUBLISH', channel, message], undefined);
   }
 
-  async subscribe(channel: string, onMessage: (message: string) => void): Promise<Subscription> {
-    const stop = await this.driver.subscriber(channel, onMessage);
+  async subscribe(channel: string, onMessage: (message: string) => void, onDisconnect?: () => void): Promise<Subscription> {
+    let closed = false;
+    const stop = await this.driver.subscriber(channel, onMessage, () => {
+      if (!closed) onDisconnect?.();
+    });
     this.closers.add(stop);
     return {
       close: async () => {
+        closed = true;
         this.closers.delete(stop);
         stop();
       },

@@ -74,8 +74,11 @@ export interface Store {
   /** SCAN MATCH `pattern` over every master; batches of keys as SCAN returns them. Never KEYS. */
   scan(pattern: string, count?: number): AsyncIterable<string[]>;
   publish(channel: string, message: string): Promise<void>;
-  /** Subscribes on a separate connection (the store's own one stays usable). */
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<Subscription>;
+  /**
+   * Subscribes on a separate connection (the store's own one stays usable). `onDisconnect` is
+   * called when that connection drops: messages sent meanwhile are lost even if it resubscribes.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void, onDisconnect?: () => void): Promise<Subscription>;
   /**
    * Server-assisted invalidation of keys under `prefixes` (CLIENT TRACKING BCAST), or null when
    * the server does not support it.
