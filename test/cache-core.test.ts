@@ -212,6 +212,14 @@ describe('cache on the embedded engine', () => {
     assert.equal(cache.stats().loadErrors, 1);
   });
 
+  test('an unserializable value fails its callers and releases the lease at once', async () => {
+    const { cache, engine } = setup();
+    await assert.rejects(cache.getOrSet('big', () => ({ n: 1n })), TypeError);
+    assert.equal(engine.call('EXISTS', 'sn:{big}:lease'), 0);
+    assert.deepEqual(await cache.getOrSet('big', () => ({ n: 1 })), { n: 1 });
+    assert.deepEqual(await cache.get('big'), { n: 1 });
+  });
+
   test('grace: stale served on loader error (serveStaleOnError), error thrown without grace', async () => {
     const { cache, clock } = setup({ jitter: false, ttl: 1000 });
     await cache.getOrSet('g', () => 'v1', { grace: '1m' });

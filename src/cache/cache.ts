@@ -547,7 +547,15 @@ export class Cache {
       await this.endLease(name, leaseKey, mine);
       return { entry };
     }
-    const stored = await this.written(name, entry, () => core.store.run(commitWithLease, [name, leaseKey], [mine, encodeEntry(entry, core.serializer), fresh + o.grace]));
+    let stored: StoreReply;
+    try {
+      const encoded = encodeEntry(entry, core.serializer);
+      stored = await this.written(name, entry, () => core.store.run(commitWithLease, [name, leaseKey], [mine, encoded, fresh + o.grace]));
+    } catch (e) {
+      // Unserializable value or store failure: hand the key over now, not when the lease expires.
+      await this.endLease(name, leaseKey, mine);
+      throw e;
+    }
     if (stored !== 1) {
       core.stats.refusedWrites++;
       core.emit('refused', { key });
