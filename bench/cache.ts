@@ -32,6 +32,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const READS = Number(process.env.BENCH_READS ?? 20000);
 const DB_LATENCY_MS = Number(process.env.BENCH_DB_LATENCY_MS ?? 2);
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 20000);
 
 const USER = { id: 1, name: 'Ada Lovelace', email: 'ada@example.com', plan: 'pro', tags: ['math', 'engines'], createdAt: '1815-12-10T00:00:00.000Z' };
 const loader = async () => USER;
@@ -135,6 +136,31 @@ async function contenders(port: number): Promise<Contender[]> {
     for (const c of connections) c.disconnect();
   };
   return list;
+}
+
+/**
+ * Median latency (ms) of `a` and of `b`, called alternately one at a time (a b b a …): on a shared
+ * machine, noise then falls on both alike, which separate timed runs cannot promise.
+ */
+async function pairedLatency(a: HitFn, b: HitFn, samples: number): Promise<[number, number]> {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const timed = async (f: HitFn, i: number, out: number[]) => {
+    const t = performance.now();
+    await f(i);
+    out.push(performance.now() - t);
+  };
+  for (let k = 0; k < samples; k++) {
+    const i = k % KEYS;
+    if (k % 2 === 0) {
+      await timed(a, i, ta);
+      await timed(b, i, tb);
+    } else {
+      await timed(b, i, tb);
+      await timed(a, i, ta);
+    }
+  }
+  return [percentile(ta.sort((x, y) => x - y), 50), percentile(tb.sort((x, y) => x - y), 50)];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -248,7 +274,11 @@ async function main(): Promise<void> {
       { group: 'redis' as const, inFlight: 1 },
       { group: 'redis' as const, inFlight: CONCURRENCY },
     ];
-    const runs = series.flatMap((s) => list.filter((c) => c.group === s.group).map((c) => ({ c, inFlight: s.inFlight, id: `${c.name}@${s.inFlight}` })));
+    // The raw GETs run only with CONCURRENCY in flight: one in flight, they are compared by paired latency below.
+    const isRaw = (name: string) => name === RAW_GET || name === RAW_GET_PARSE;
+    const runs = series.flatMap((s) =>
+      list.filter((c) => c.group === s.group && (s.inFlight > 1 || !isRaw(c.name))).map((c) => ({ c, inFlight: s.inFlight, id: `${c.name}@${s.inFlight}` })),
+    );
     const best = new Map<string, number>();
     for (let round = 0; round < ROUNDS; round++) {
       // Round-robin, starting one further each round.
@@ -257,6 +287,8 @@ async function main(): Promise<void> {
         best.set(r.id, Math.max(best.get(r.id) ?? 0, await throughput(r.c.hit, r.inFlight)));
       }
     }
+    const byName = (name: string) => list.find((c) => c.name === name)!.hit;
+    const [rawLatency, oursLatency] = await pairedLatency(byName(RAW_GET), byName('stickynote (Redis)'), LATENCY_SAMPLES);
     await list[list.length - 1].close();
 
     const hitRows: string[][] = [];
@@ -274,7 +306,7 @@ async function main(): Promise<void> {
         hitRows.push([c.name, String(s.inFlight), Math.round(ops(c.name)).toLocaleString('en-US'), ratio]);
         hitResults.push({ name: c.name, store: s.group, inFlight: s.inFlight, opsPerSec: Math.round(ops(c.name)) });
       }
-      if (s.group !== 'redis') continue;
+      if (s.group !== 'redis' || s.inFlight === 1) continue;
       // Overhead as extra time per hit: (1/ours) / (1/raw) - 1.
       const vsRaw = ops(RAW_GET) / ours - 1;
       const vsParse = ops(RAW_GET_PARSE) / ours - 1;
@@ -284,8 +316,14 @@ async function main(): Promise<void> {
       for (const r of [RAW_GET, RAW_GET_PARSE]) hitResults.push({ name: r, store: 'redis', inFlight: s.inFlight, opsPerSec: Math.round(ops(r)) });
     }
 
+    const latencyOverhead = oursLatency / rawLatency - 1;
+    overheads['redis@1 (median latency, paired)'] = { vsRawGet: Number(latencyOverhead.toFixed(4)), vsRawGetJsonParse: NaN };
     console.log(`getOrSet hit path (${KEYS} keys, best of ${ROUNDS} x ${RUN_MS} ms)`);
     console.log(table(['contender', 'in flight', 'ops/s', 'ratio'], hitRows));
+    console.log(
+      `Redis hit latency, one in flight (median of ${LATENCY_SAMPLES} alternating pairs): raw ioredis GET ${(rawLatency * 1000).toFixed(1)} us, ` +
+        `stickynote getOrSet hit ${(oursLatency * 1000).toFixed(1)} us (${pct(latencyOverhead)})`,
+    );
 
     const limiterRows = await limiterBench(redis.port);
     console.log(`\nrate limiter decisions (${KEYS} ids, best of ${ROUNDS} x ${RUN_MS} ms)`);

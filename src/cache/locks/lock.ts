@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toMs, type Duration } from '../duration.js';
-import { taggedKey } from '../stores/keys.js';
-import { createStore, type RedisClientLike, type Store } from '../stores/index.js';
 import type { EmbeddedClient } from '../../embedded.js';
+import { toMs, type Duration } from '../duration.js';
+import { createStore, type RedisClientLike, type Store } from '../stores/index.js';
+import { taggedKey } from '../stores/keys.js';
 import { acquireScript, extendScript, releaseScript } from './scripts.js';
 
 export interface LockOptions {
@@ -120,13 +120,12 @@ export class Lock {
  * ```
  */
 export class Locks {
+  readonly store: Store;
   readonly prefix: string;
   readonly ttl: number;
   private readonly defaults: Required<Omit<LockOptions, 'signal' | 'ttl'>>;
   /** @internal Counters behind stats(); Lock objects report releases, extensions and losses here. */
   readonly counts = { acquired: 0, contended: 0, timeouts: 0, released: 0, extended: 0, lost: 0 };
-
-  readonly store: Store;
 
   /** `backend`: a Store, an ioredis/node-redis client or cluster, or an embedded Engine (see createStore). */
   constructor(backend: Store | EmbeddedClient | RedisClientLike, options: LocksOptions = {}) {
@@ -182,8 +181,7 @@ export class Locks {
    */
   async withLock<T>(name: string, fn: (lock: Lock) => Promise<T> | T, options: WithLockOptions = {}): Promise<T> {
     const lock = await this.acquire(name, options);
-    const ttl = positiveMs('ttl', options.ttl ?? this.ttl);
-    const stop = options.autoExtend === false ? () => {} : this.keepAlive(lock, ttl, toMs(options.extendEvery ?? ttl / 3));
+    const stop = options.autoExtend === false ? () => {} : this.keepAlive(lock, toMs(options.extendEvery ?? lock.ttl / 3));
     try {
       const result = await fn(lock);
       if (lock.signal.aborted) throw lock.signal.reason;
@@ -208,12 +206,12 @@ export class Locks {
   }
 
   /** Extends `lock` every `every` ms until the returned stop function is called or the lock is lost. */
-  private keepAlive(lock: Lock, ttl: number, every: number): () => void {
+  private keepAlive(lock: Lock, every: number): () => void {
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
     const tick = async () => {
       try {
-        if (!(await lock.extend(ttl))) return; // lost: extend() aborted the signal
+        if (!(await lock.extend())) return; // lost: extend() aborted the signal
       } catch {
         // The store did not answer: the lock may still be ours until it would have expired.
         if (Date.now() >= lock.validUntil) return lock.markLost();

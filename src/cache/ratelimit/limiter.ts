@@ -1,9 +1,9 @@
-import type { Clock } from '../../engine/clock.js';
-import { taggedKey } from '../stores/keys.js';
-import { createStore, type RedisClientLike, type Script, type Store, type StoreReply } from '../stores/index.js';
 import type { EmbeddedClient } from '../../embedded.js';
-import { fixedWindow, gcra, slidingWindow, tokenBucket, type RawDecision } from './algorithms.js';
+import type { Clock } from '../../engine/clock.js';
 import { toMs, type Duration } from '../duration.js';
+import { createStore, type RedisClientLike, type Script, type Store, type StoreReply } from '../stores/index.js';
+import { taggedKey } from '../stores/keys.js';
+import { fixedWindow, gcra, slidingWindow, tokenBucket, type RawDecision } from './algorithms.js';
 
 /** One decision of a rate limiter. All durations are milliseconds from now. */
 export interface RateLimitResult {
