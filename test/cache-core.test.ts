@@ -510,7 +510,17 @@ describe('cache on the embedded engine', () => {
     await d.delete('x');
     assert.equal(await c.get('x'), undefined);
     for (let i = 0; i < 300; i++) await c.set(`many${i}`, i);
+    for (let i = 0; i < 300; i++) await c.get(`many${i}`);
     assert.ok(c.stats().l1Size <= 100, 'L1 is bounded');
+    // A writer without an L1 of its own announces its writes only when asked to.
+    await c.set('y', 1);
+    assert.equal(await c.get('y'), 1);
+    const quiet = createCache({ store: new NoTracking(engine.session()) });
+    const loud = createCache({ store: new NoTracking(engine.session()), announceWrites: true });
+    await quiet.set('y', 2);
+    assert.equal(await c.get('y'), 1, 'not announced: the bus cannot know');
+    await loud.set('y', 3);
+    assert.equal(await c.get('y'), 3);
     await Promise.all([a.close(), b.close(), c.close(), d.close()]);
   });
 });

@@ -71,6 +71,12 @@ export interface CacheOptions extends EntryOptions {
   };
   /** In-process tier in front of the store (true: 10,000 entries). Default false. */
   l1?: boolean | { maxEntries?: number };
+  /**
+   * Publish this cache's writes on the invalidation bus even without an L1 of its own. Only
+   * needed where the server has no CLIENT TRACKING and other instances run an L1: there, a writer
+   * that does not announce its writes leaves their L1s stale. Default false.
+   */
+  announceWrites?: boolean;
 }
 
 /** What the loader may read and decide. */
@@ -214,6 +220,7 @@ class Core {
     readonly leaseTtl: number,
     readonly pollInterval: number,
     l1: CacheOptions['l1'],
+    private readonly announceWrites: boolean,
   ) {
     this.emitter.setMaxListeners(0);
     this.l1 = l1 ? new L1(typeof l1 === 'object' ? (l1.maxEntries ?? 10_000) : 10_000) : null;
@@ -269,10 +276,9 @@ class Core {
 
   /** Keys this instance changed: other instances on the pub/sub bus drop them from their L1. */
   changed(names: string[] | null): void {
-    if (!this.l1) return;
-    if (names === null) this.l1.flush();
-    else this.l1.invalidate(names);
-    if (this.bus) void this.store.publish(this.busChannel, this.id + '|' + (names === null ? '*' : JSON.stringify(names))).catch(() => {});
+    if (names === null) this.l1?.flush();
+    else this.l1?.invalidate(names);
+    if (this.bus || this.announceWrites) void this.store.publish(this.busChannel, this.id + '|' + (names === null ? '*' : JSON.stringify(names))).catch(() => {});
   }
 
   /**
@@ -793,6 +799,6 @@ export function createCache(options: CacheOptions = {}): Cache {
   const store = createStore(options.store);
   const prefix = options.prefix ?? 'sn:';
   if (prefix.includes('{')) throw new TypeError(`invalid prefix: '${prefix}'`);
-  const core = new Core(store, owns, prefix, options.serializer ?? jsonSerializer, toMs(options.lease?.ttl ?? '10s'), toMs(options.lease?.pollInterval ?? '100ms'), options.l1);
+  const core = new Core(store, owns, prefix, options.serializer ?? jsonSerializer, toMs(options.lease?.ttl ?? '10s'), toMs(options.lease?.pollInterval ?? '100ms'), options.l1, options.announceWrites === true);
   return new Cache(core, prefix, resolve(options));
 }
