@@ -160,7 +160,6 @@ function resolve(o: SetOptions, base?: Resolved): Resolved {
 }
 
 const token = () => randomBytes(12).toString('base64url');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const valueOf = <T>(e: Entry) => (e.negative ? undefined : e.value) as T;
 
 class Ctx<T> implements LoaderContext<T> {
@@ -210,6 +209,8 @@ class Core {
   private tracking: Tracking | null = null;
   private coherence: Promise<void> = Promise.resolve();
   private retry: NodeJS.Timeout | null = null;
+  /** Bumped by lost(): a setup that straddles a loss must not declare the L1 coherent. */
+  private generation = 0;
   closed = false;
 
   constructor(
@@ -287,6 +288,7 @@ class Core {
    */
   private async startCoherence(): Promise<void> {
     const l1 = this.l1!;
+    const generation = this.generation;
     try {
       this.tracking = await this.store.track([this.root], {
         invalidate: (names) => l1.invalidate(names),
@@ -304,7 +306,7 @@ class Core {
           () => this.lost(),
         );
       }
-      if (this.closed) return this.stopCoherence();
+      if (this.closed || generation !== this.generation) return this.stopCoherence();
       l1.coherent = true;
     } catch {
       this.lost();
@@ -314,6 +316,7 @@ class Core {
   /** Invalidations may have been missed: drop the L1, stop using it, set coherence up again. */
   private lost(): void {
     const l1 = this.l1!;
+    this.generation++;
     l1.coherent = false;
     l1.flush();
     this.tracking = null;
