@@ -90,11 +90,20 @@ export function notifyEvicted(server: ServerContext, db: Database, key: string):
   notifyEvent(server, NOTIFY.evicted, 'evicted', key, db.id);
 }
 
-/** Publishes `expired` events for keys removed by their TTL (lazily or by the active cycle). */
+/**
+ * The events the engine reports: `expired` for keys removed by their TTL (lazily or by the active
+ * cycle), `new` when a key is added (Redis's dbAdd), `keymiss` when a reading lookup finds nothing.
+ */
 export function keyspaceEventsListener(server: ServerContext): KeyListener {
   return {
     keyExpired(db, key) {
       if (server.config.typed.notifyKeyspaceEvents !== '') notifyEvent(server, NOTIFY.expired, 'expired', key, db.id);
+    },
+    keyAdded(db, key) {
+      if (server.config.typed.notifyKeyspaceEvents !== '') notifyEvent(server, NOTIFY.new, 'new', key, db.id);
+    },
+    keyMissed(db, key) {
+      if (server.config.typed.notifyKeyspaceEvents !== '') notifyEvent(server, NOTIFY.keyMiss, 'keymiss', key, db.id);
     },
   };
 }

@@ -108,6 +108,7 @@ export class Database {
       this.expireSlot(slot);
     }
     ks.stats.keyspaceMisses++;
+    ks.keyMissed(this, key);
     return undefined;
   }
 
@@ -149,9 +150,15 @@ export class Database {
   set(key: string, value: Value, keepTtl = false): void {
     const hash = hashKey(key);
     let slot = this.find(key, hash);
+    // A key whose TTL passed is removed first, as Redis's lookupKeyWrite does: `expired`, then `new`.
+    if (slot !== -1 && this.volatileCount !== 0 && this.expired(slot)) {
+      this.expireSlot(slot);
+      slot = -1;
+    }
     const size = valueUsage(value);
     let delta = size;
-    if (slot === -1) {
+    const added = slot === -1;
+    if (added) {
       slot = this.allocSlot();
       this.index.add(hash, slot);
       this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK)] = key;
@@ -166,6 +173,7 @@ export class Database {
     this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK) + 1] = value;
     this.accessAt[slot] = this.keyspace.lruClock;
     if (typeof value !== 'string' && value.type !== 'string') value.storedAt?.(this, key);
+    if (added) this.keyspace.keyAdded(this, key);
     this.keyspace.keyModified(this, key);
   }
 

@@ -20,6 +20,10 @@ export interface KeyListener {
   keyModified?(db: Database, key: string): void;
   /** A key was removed because its TTL passed. */
   keyExpired?(db: Database, key: string): void;
+  /** A key that did not exist was stored (Redis's dbAdd: the `new` keyspace event). */
+  keyAdded?(db: Database, key: string): void;
+  /** A reading lookup found no live key (Redis's lookupKeyRead miss: the `keymiss` event). */
+  keyMissed?(db: Database, key: string): void;
   /** A whole database changed at once (FLUSHDB/FLUSHALL/SWAPDB). */
   databaseChanged?(db: Database): void;
   /** SWAPDB exchanged the contents of `a` and `b` (called before databaseChanged of each). */
@@ -136,6 +140,14 @@ export class Keyspace {
 
   keyModified(db: Database, key: string): void {
     for (const l of this.listeners) l.keyModified?.(db, key);
+  }
+
+  keyAdded(db: Database, key: string): void {
+    for (const l of this.listeners) l.keyAdded?.(db, key);
+  }
+
+  keyMissed(db: Database, key: string): void {
+    for (const l of this.listeners) l.keyMissed?.(db, key);
   }
 
   /** A key was evicted (Database.evictOne): counted, announced, and a modification for WATCH and tracking. */
