@@ -75,7 +75,7 @@ function cacheSuite(label: string, connect: () => Connect | null) {
       client = c;
     });
 
-    test('getOrSet: falsy values, Buffers, concurrency in one process → one load', async (t) => {
+    test('getOrSet: falsy values, Buffers, 10,000 concurrent callers in one process → one load, one read', async (t) => {
       if (!client) return t.skip();
       prefix = `${tag}${n++}:`;
       const cache = await open();
@@ -93,9 +93,14 @@ function cacheSuite(label: string, connect: () => Connect | null) {
         await new Promise((r) => setTimeout(r, 30));
         return 'hot';
       };
-      const all = await Promise.all(Array.from({ length: 2000 }, () => cache.getOrSet('hot', slow)));
+      const admin = ioredis(redisPortOf(label));
+      const gets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(String(await admin.call('INFO', 'commandstats')))?.[1] ?? 0);
+      const before = await gets();
+      const all = await Promise.all(Array.from({ length: 10_000 }, () => cache.getOrSet('hot', slow)));
       assert.ok(all.every((v) => v === 'hot'));
       assert.equal(calls, 1);
+      const reads = (await gets()) - before;
+      assert.ok(reads <= 3, `${reads} GETs for 10,000 callers`);
     });
 
     test('lease across instances: 5 caches × 200 callers → one load, waiters woken by the landing message', async (t) => {

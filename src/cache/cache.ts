@@ -187,6 +187,12 @@ interface Served {
   stale?: 'refreshing' | 'error';
 }
 
+/** A load in progress in this process; `refresh` if it replaces a value that is still fresh (XFetch). */
+interface Flight {
+  promise: Promise<Served>;
+  refresh: boolean;
+}
+
 /** A lease waiter: woken by a landing message or after the poll interval. */
 interface Waiter {
   wait(ms: number): Promise<void>;
@@ -200,7 +206,9 @@ interface Waiter {
 class Core {
   readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, loads: 0, loadErrors: 0, leaseWaits: 0, refusedWrites: 0, l1Hits: 0, l1Size: 0, l1Invalidations: 0, l1Flushes: 0 };
   readonly emitter = new EventEmitter();
-  readonly flights = new Map<string, Promise<Served>>();
+  readonly flights = new Map<string, Flight>();
+  /** Store reads in progress, shared by callers asking for the same key at once. */
+  readonly reads = new Map<string, Promise<Entry | null>>();
   readonly l1: L1 | null;
   readonly id = token();
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -417,6 +425,14 @@ export class Cache {
     const o = this.options(options);
     const name = this.name(key);
     const core = this.core;
+    const running = core.flights.get(name);
+    if (running !== undefined && !running.refresh) {
+      // A miss is being loaded here already: join it without reading the store again, so a
+      // stampede of callers in one process costs one read, not one each.
+      core.stats.misses++;
+      core.emit('miss', { key });
+      return this.settle<T>(key, running.promise, null, o);
+    }
     const now = core.store.now();
     const entry = await this.read(name, now);
     if (entry !== null && now < entry.freshUntil) {
@@ -431,7 +447,11 @@ export class Cache {
       core.stats.misses++;
       core.emit('miss', { key });
     }
-    const flight = this.flight(key, name, loader, o, entry, false);
+    return this.settle<T>(key, this.flight(key, name, loader, o, entry, false), entry, o);
+  }
+
+  /** What a caller gets from a flight, with its soft (having `entry`, stale) and hard timeouts. */
+  private async settle<T>(key: string, flight: Promise<Served>, entry: Entry | null, o: Resolved): Promise<T> {
     let result: Served | null;
     if (entry !== null && o.softTimeout !== undefined) {
       result = await this.within(flight, o.softTimeout);
@@ -466,12 +486,15 @@ export class Cache {
   private flight<T>(key: string, name: string, loader: Loader<T>, o: Resolved, stale: Entry | null, force: boolean): Promise<Served> {
     const flights = this.core.flights;
     const running = flights.get(name);
-    if (running) return running;
-    const f = this.lease(key, name, loader, o, stale, force).finally(() => {
-      if (flights.get(name) === f) flights.delete(name);
-    });
-    flights.set(name, f);
-    return f;
+    if (running) return running.promise;
+    const flight: Flight = {
+      promise: this.lease(key, name, loader, o, stale, force).finally(() => {
+        if (flights.get(name) === flight) flights.delete(name);
+      }),
+      refresh: force,
+    };
+    flights.set(name, flight);
+    return flight.promise;
   }
 
   /**
@@ -488,7 +511,8 @@ export class Cache {
     for (let first = true; ; first = false) {
       const waiter = core.waiter(name);
       try {
-        if (!(force && first)) {
+        // Every flight starts right after its caller read the key: read again only after waiting.
+        if (!first) {
           const now = core.store.now();
           const current = await this.read(name, now);
           if (current !== null && now < current.freshUntil) return { entry: current };
@@ -617,31 +641,50 @@ export class Cache {
   /** The entry under `name` if present, unexpired and not invalidated by a tag; L1 first. */
   private async read(name: string, now: number, storeOnly = false): Promise<Entry | null> {
     const core = this.core;
-    const l1 = core.l1;
-    let e = storeOnly ? undefined : l1?.get(name);
+    let e = storeOnly ? undefined : core.l1?.get(name);
     if (e !== undefined) {
       core.stats.l1Hits++;
     } else {
-      l1?.begin(name);
-      let raw: string | null;
-      let keep = false;
-      try {
-        raw = await core.store.get(name);
-      } finally {
-        if (l1) keep = l1.end(name);
+      // Callers reading the same key at once share one GET (a stampede costs one read). A
+      // re-check after taking a lease must see writes made since, so it never joins.
+      let fetching = storeOnly ? undefined : core.reads.get(name);
+      if (fetching === undefined) {
+        fetching = this.fetch(name, !storeOnly);
+        if (!storeOnly) core.reads.set(name, fetching);
       }
-      if (raw === null) return null;
-      try {
-        const decoded = decodeEntry(raw, core.serializer);
-        if (decoded === null) return null;
-        e = decoded;
-      } catch {
-        return null; // not readable by our serializer: a miss, and the next load overwrites it
-      }
-      if (keep) l1!.set(name, e);
+      const fetched = await fetching;
+      if (fetched === null) return null;
+      e = fetched;
     }
     if (now >= e.staleUntil) return null;
     if (e.tags !== null && !(await this.tagsCurrent(e.tags))) return null;
+    return e;
+  }
+
+  /**
+   * GET and decode `name`, filling the L1 unless an invalidation raced the read. A `shared` read
+   * is the one listed in `reads` (nothing replaces it there before it ends, so it removes itself).
+   */
+  private async fetch(name: string, shared: boolean): Promise<Entry | null> {
+    const core = this.core;
+    const l1 = core.l1;
+    l1?.begin(name);
+    let raw: string | null;
+    let keep = false;
+    try {
+      raw = await core.store.get(name);
+    } finally {
+      if (shared) core.reads.delete(name);
+      if (l1) keep = l1.end(name);
+    }
+    if (raw === null) return null;
+    let e: Entry | null;
+    try {
+      e = decodeEntry(raw, core.serializer);
+    } catch {
+      return null; // not readable by our serializer: a miss, and the next load overwrites it
+    }
+    if (e !== null && keep) l1!.set(name, e);
     return e;
   }
 
