@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Lock, LockLostError, Locks, LockTimeoutError } from '../src/cache/locks/index.js';
 import { releaseScript, extendScript } from '../src/cache/locks/scripts.js';
 import { hashSlot } from '../src/cache/stores/keys.js';
 import { EmbeddedStore } from '../src/cache/stores/embedded.js';
 import type { Store } from '../src/cache/stores/types.js';
+import { run } from './support/process.js';
+import { RawClient } from './support/raw-client.js';
+import { startRedis } from './support/servers.js';
 import { startBackends, type Backends } from './support/toolkit-backends.js';
+
+const WORKER = fileURLToPath(new URL('./support/toolkit-worker.js', import.meta.url));
 
 let backends: Backends;
 before(async () => {
@@ -162,4 +168,24 @@ test('keys: the lock and its fencing counter share one hash tag (one cluster slo
   assert.equal(locks.key('invoice:42'), 'lock:{invoice:42}');
   assert.equal(hashSlot(`${locks.key('a}b')}:fence`), hashSlot(locks.key('a}b')));
   assert.throws(() => new Locks(new EmbeddedStore(), { ttl: 0 }), RangeError);
+});
+
+test('4 processes on one Redis: mutual exclusion (no lost update) and fences increasing across processes', async () => {
+  const redis = await startRedis();
+  try {
+    const prefix = `xproc:${process.pid}:`;
+    const outs = await Promise.all(Array.from({ length: 4 }, () => run(process.execPath, [WORKER, String(redis.port), 'lock', prefix, '10'], { timeoutMs: 60_000 })));
+    for (const o of outs) assert.equal(o.code, 0, o.stderr);
+    const fences = outs.flatMap((o) => JSON.parse(o.stdout) as number[]);
+    assert.deepEqual([...fences].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1), 'every acquisition got a distinct fence');
+    for (const o of outs) {
+      const own = JSON.parse(o.stdout) as number[];
+      assert.deepEqual(own, [...own].sort((a, b) => a - b), 'each process saw its fences increase');
+    }
+    const c = await RawClient.connect(redis.port);
+    assert.deepEqual((await c.send('GET', `${prefix}value`)).reply, { t: 'bulk', v: '40' });
+    c.close();
+  } finally {
+    await redis.stop();
+  }
 });

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { RateLimiter, type RateLimiterOptions, type RateLimitResult } from '../src/cache/ratelimit/index.js';
 import { hashSlot } from '../src/cache/stores/keys.js';
 import { EmbeddedStore } from '../src/cache/stores/embedded.js';
 import type { Store } from '../src/cache/stores/types.js';
 import { ManualClock } from '../src/engine/clock.js';
+import { run } from './support/process.js';
+import { startRedis } from './support/servers.js';
 import { startBackends, type Backends } from './support/toolkit-backends.js';
+
+const WORKER = fileURLToPath(new URL('./support/toolkit-worker.js', import.meta.url));
 
 let backends: Backends;
 before(async () => {
@@ -210,4 +215,16 @@ test('keys: one hash-tagged key per id, the id as the tag (one cluster slot)', (
   assert.equal(hashSlot(rl.key('user:42')), hashSlot('user:42'));
   assert.throws(() => new RateLimiter(new EmbeddedStore(), { algorithm: 'gcra', limit: 0, period: 1000 }), RangeError);
   assert.throws(() => new RateLimiter(new EmbeddedStore(), { algorithm: 'sliding-window', limit: 1, window: 'soon' }), TypeError);
+});
+
+test('4 processes x 50 concurrent decisions on one Redis id: exactly the limit admitted', async () => {
+  const redis = await startRedis();
+  try {
+    const prefix = `xproc:${process.pid}:`;
+    const outs = await Promise.all(Array.from({ length: 4 }, () => run(process.execPath, [WORKER, String(redis.port), 'limit', prefix, '50'], { timeoutMs: 60_000 })));
+    for (const o of outs) assert.equal(o.code, 0, o.stderr);
+    assert.equal(outs.reduce((sum, o) => sum + Number(o.stdout), 0), 25);
+  } finally {
+    await redis.stop();
+  }
 });
