@@ -9,9 +9,15 @@
  *   told when the value lands;
  * - getOrSet with grace: the expired value is served while one request refreshes it.
  *
- * REQUESTS (default 10000), DB_LATENCY_MS (default 20: an expensive query). REDIS_PORT=… uses a server.
+ * On a server (REDIS_PORT=…), naive and getOrSet run again with the requests spread over PROCESSES
+ * (default 4) processes released at once, as on several app servers: in-process single-flight alone
+ * would give one query per process; the load lease gives one in all.
+ *
+ * REQUESTS (default 10000), DB_LATENCY_MS (default 20: an expensive query).
  */
+import { fork } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { createCache, type Store } from '../src/cache/index.js';
 import { UsersDb, type User } from './db.js';
 import { envInt, exampleStore } from './store.js';
@@ -67,6 +73,53 @@ async function seedLock(store: Store, db: UsersDb, key: string): Promise<User | 
   }
 }
 
+type Strategy = 'naive' | 'getOrSet';
+
+/** What one worker process measured. */
+interface WorkerReport {
+  queries: number;
+  latencies: number[];
+}
+
+/** The same storm from `processes` processes at once; each has its own database connection. */
+async function acrossProcesses(strategy: Strategy, prefix: string, requests: number, processes: number): Promise<Omit<Outcome, 'strategy'>> {
+  const workers = Array.from({ length: processes }, (_, w) =>
+    fork(fileURLToPath(import.meta.url), ['worker', strategy, prefix, String(Math.floor(requests / processes) + (w < requests % processes ? 1 : 0))], { stdio: 'inherit' }),
+  );
+  const reports = workers.map((w) => new Promise<WorkerReport>((resolve, reject) => {
+    w.on('message', (m: WorkerReport | 'ready') => m !== 'ready' && resolve(m));
+    w.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  }));
+  await Promise.all(workers.map((w) => new Promise((r) => w.on('message', (m) => m === 'ready' && r(m)))));
+  const started = performance.now();
+  for (const w of workers) w.send('go'); // released together, as a burst hitting several app servers
+  const done = await Promise.all(reports);
+  const totalMs = performance.now() - started;
+  const latencies = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
+  return { queries: done.reduce((a, d) => a + d.queries, 0), p50: percentile(latencies, 50), p99: percentile(latencies, 99), totalMs };
+}
+
+/** A worker process: connects, says ready, fires its share on 'go', reports its queries and latencies. */
+async function worker(strategy: Strategy, prefix: string, requests: number, latencyMs: number): Promise<void> {
+  process.on('disconnect', () => process.exit(1)); // the parent is gone
+  const db = new UsersDb({ users: 10, latencyMs });
+  const backend = exampleStore();
+  const cache = createCache({ store: backend.store, prefix: `${prefix}cache:` });
+  await cache.ready();
+  const request =
+    strategy === 'naive'
+      ? () => naive(backend.store, db, `${prefix}naive-procs:user:${HOT_ID}`)
+      : () => cache.getOrSet(`procs:user:${HOT_ID}`, () => db.getUser(HOT_ID), { ttl: '5m' });
+  process.send!('ready');
+  await new Promise((r) => process.once('message', r));
+  const { latencies } = await storm(requests, request);
+  process.send!({ queries: db.queries, latencies } satisfies WorkerReport);
+  await cache.close();
+  await backend.close();
+  db.close();
+  process.disconnect();
+}
+
 export async function runStampede(requests: number, latencyMs: number, log = console.log): Promise<Outcome[]> {
   const db = new UsersDb({ users: 10, latencyMs });
   const backend = exampleStore();
@@ -101,6 +154,13 @@ export async function runStampede(requests: number, latencyMs: number, log = con
       () => cache.getOrSet(graceKey, () => db.getUser(HOT_ID), { ttl: '5m', grace: '1m' }),
       () => sleep(latencyMs + 20), // the one refresh runs in the background
     );
+    const processes = envInt('PROCESSES', 4);
+    if (store.kind === 'redis' && processes > 1) {
+      await store.unlink([`${prefix}naive-procs:user:${HOT_ID}`]);
+      outcomes.push({ strategy: `naive cache-aside, ${processes} processes`, ...(await acrossProcesses('naive', prefix, requests, processes)) });
+      await cache.delete(`procs:user:${HOT_ID}`);
+      outcomes.push({ strategy: `stickynote getOrSet, ${processes} processes`, ...(await acrossProcesses('getOrSet', prefix, requests, processes)) });
+    }
   } finally {
     await cache.close();
     await backend.close();
@@ -116,5 +176,7 @@ export async function runStampede(requests: number, latencyMs: number, log = con
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runStampede(envInt('REQUESTS', 10_000), Number(process.env.DB_LATENCY_MS ?? 20));
+  const latencyMs = Number(process.env.DB_LATENCY_MS ?? 20);
+  if (process.argv[2] === 'worker') await worker(process.argv[3] as Strategy, process.argv[4], Number(process.argv[5]), latencyMs);
+  else await runStampede(envInt('REQUESTS', 10_000), latencyMs);
 }
