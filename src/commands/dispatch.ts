@@ -2,6 +2,7 @@ import type { Client } from './client.js';
 import { ERR, sanitizeError } from './errors.js';
 import { ReplyError, ValueReply } from './reply.js';
 import { EVICT_FAIL } from '../engine/keyspace.js';
+import { systemClock } from '../engine/clock.js';
 import type { Command } from './table.js';
 import { flagTransaction, queueCommand } from './transactions.js';
 import { trackingAfterCommand, trackingBeforeCommand } from './tracking.js';
@@ -12,8 +13,10 @@ import { trackingAfterCommand, trackingBeforeCommand } from './tracking.js';
  * and nowhere else.
  */
 export function execute(client: Client, args: string[]): void {
-  client.server.keyspace.tick();
-  client.lastInteraction = Date.now();
+  const ks = client.server.keyspace;
+  const now = ks.tick();
+  // On the system clock the command's instant is the interaction's wall time: one clock read.
+  client.lastInteraction = ks.clock === systemClock ? now : Date.now();
 
   const cmd = lookupCommand(client, args);
   if (cmd === undefined) return;
@@ -152,7 +155,7 @@ function reject(client: Client, cmd: Command | null, message: string): void {
 export function lookupCommand(client: Client, args: string[]): Command | undefined {
   const table = client.server.commands;
   const name = args[0];
-  let cmd = table.get(name) ?? table.get(name.toLowerCase());
+  let cmd = table.lookup(name);
   if (cmd !== undefined && cmd.subcommands !== null && args.length >= 2) {
     const sub = cmd.subcommands.get(args[1].toLowerCase());
     if (sub === undefined) {

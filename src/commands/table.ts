@@ -111,6 +111,8 @@ function toMeta(name: string, x: ExtraSpec, subcommands: Meta[] = []): { info: M
 /** Lowercase name → command, subcommands nested under their container. */
 export class CommandTable {
   private readonly byName = new Map<string, Command>();
+  /** byName plus each name in upper case: a command name as sent needs no toLowerCase(). */
+  private readonly bySpelling = new Map<string, Command>();
 
   constructor(defs: readonly CommandDef[]) {
     const subs: CommandDef[] = [];
@@ -128,6 +130,7 @@ export class CommandTable {
       parent.subcommands ??= new Map();
       parent.subcommands.set(def.name.slice(parentName.length + 1), this.build(def.name, def));
     }
+    for (const [name, cmd] of this.byName) this.bySpelling.set(name, cmd).set(name.toUpperCase(), cmd);
   }
 
   private build(fullname: string, def: CommandDef): Command {
@@ -149,6 +152,14 @@ export class CommandTable {
 
   get(name: string): Command | undefined {
     return this.byName.get(name);
+  }
+
+  /**
+   * The command a client named, in any case. Lower and upper case spellings (what clients and
+   * redis-benchmark send) are found in one probe; others are folded first.
+   */
+  lookup(name: string): Command | undefined {
+    return this.bySpelling.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
   /** Top-level commands. */
