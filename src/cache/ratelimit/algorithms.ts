@@ -43,7 +43,8 @@ function int(reply: unknown): number {
  * lasts `window` ms: the key's TTL is the window, so no clock is read at all and a key never lives
  * without a TTL (the seed's version leaks one if the process dies between INCR and EXPIRE; such a
  * counter found here is given the window as its TTL). INCRBY first keeps the admitted path (the
- * common one) at two commands; a refusal takes its cost back, so refused requests are not counted. KEYS: counter. ARGV: now (unused), limit, windowMs, cost.
+ * common one) at two commands; a refusal takes its cost back, so refused requests are not counted.
+ * KEYS: counter. ARGV: now (unused), limit, windowMs, cost.
  */
 export const fixedWindow = defineScript(
   'ratelimit:fixed',
