@@ -305,6 +305,9 @@ export class ScriptVm {
     this.replies = new LuaReplyWriter(this.w);
     this.scriptClient = new Client(server, this.sink);
     this.scriptClient.authenticated = true;
+    // Redis creates its script clients at startup; created on first use here, this one must not
+    // shift the ids later connections get (CLIENT ID). It is never listed nor looked up by id.
+    server.nextClientId--;
     this.keyNames = this.w.cstr('KEYS');
     this.argvNames = this.w.cstr('ARGV');
     this.L = 0;
