@@ -10,10 +10,12 @@
  * - EVALSHA: `redis-benchmark -c 50 EVALSHA <sha> 1 key:__rand_int__` of
  *   `return redis.call('INCR', KEYS[1])`; skipped (with a message) while the server has no EVALSHA.
  *
- * Each test runs Redis, stickynote, stickynote, Redis and reports the means and the ratio.
+ * Each test runs Redis, stickynote, stickynote, Redis and reports the means and the ratio, and each
+ * server's CPU time per operation (from /proc/<pid>/stat), which a busy machine disturbs less.
  * Targets (issue 5): PUBLISH ≥ 0.8x, MULTI/EXEC ≥ 0.8x, EVALSHA ≥ 0.5x.
  * BENCH_REQUESTS, BENCH_CLIENTS, BENCH_TESTS (publish,multi,evalsha) override the defaults.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { RawClient, encodeCommand } from '../test/support/raw-client.js';
 import { startRedis, startStickynoteProcess, type RunningServer } from '../test/support/servers.js';
@@ -22,6 +24,8 @@ import { machineDescription, peerVersion, redisBenchmark, writeResults } from '.
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const TESTS = (process.env.BENCH_TESTS ?? 'publish,multi,evalsha').split(',');
+/** Transactions per MULTI/EXEC run (7 commands each). */
+const TRANSACTIONS = Math.max(1, Math.floor(REQUESTS / 2));
 const SCRIPT = "return redis.call('INCR', KEYS[1])";
 
 interface Row {
@@ -31,6 +35,9 @@ interface Row {
   redis: number;
   stickynote: number;
   ratio: number;
+  /** Server CPU (user + system) per operation, µs: steadier than throughput on a busy machine. */
+  redisCpuUs: number;
+  stickynoteCpuUs: number;
 }
 
 // ---- PUBLISH with one subscriber ----------------------------------------------------------------
@@ -188,7 +195,7 @@ async function multiRun(port: number): Promise<number> {
   const exec = await c.read();
   c.close();
   if (exec.reply.t !== 'array' || exec.reply.v?.length !== 5) throw new Error(`EXEC on port ${port} answered ${exec.raw.toString('latin1')}`);
-  return transactionLoad(port, CLIENTS, Math.max(1, Math.floor(REQUESTS / 4)));
+  return transactionLoad(port, CLIENTS, TRANSACTIONS);
 }
 
 // ---- EVALSHA ----------------------------------------------------------------------------------------
@@ -213,23 +220,50 @@ function evalshaRun(port: number, sha: string): number {
 
 // ---- driver -----------------------------------------------------------------------------------------
 
+/** User + system CPU time of a process so far, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10000;
+}
+
+interface Measured {
+  rate: number;
+  cpuUs: number;
+}
+
+/** Throughput of one run and the server's CPU per operation during it. */
+async function measure(run: (port: number) => Promise<number> | number, server: RunningServer, ops: number): Promise<Measured> {
+  const before = cpuMicros(server.pid!);
+  const rate = await run(server.port);
+  return { rate, cpuUs: (cpuMicros(server.pid!) - before) / ops };
+}
+
 /** Redis, us, us, Redis: neither server always runs on a warmer (or busier) machine. */
-async function sideBySide(run: (port: number) => Promise<number> | number, redis: RunningServer, ours: RunningServer): Promise<{ redis: number; stickynote: number }> {
-  const r1 = await run(redis.port);
-  const o1 = await run(ours.port);
-  const o2 = await run(ours.port);
-  const r2 = await run(redis.port);
-  return { redis: (r1 + r2) / 2, stickynote: (o1 + o2) / 2 };
+async function sideBySide(
+  run: (port: number) => Promise<number> | number,
+  redis: RunningServer,
+  ours: RunningServer,
+  ops: number,
+): Promise<Pick<Row, 'redis' | 'stickynote' | 'ratio' | 'redisCpuUs' | 'stickynoteCpuUs'>> {
+  const r1 = await measure(run, redis, ops);
+  const o1 = await measure(run, ours, ops);
+  const o2 = await measure(run, ours, ops);
+  const r2 = await measure(run, redis, ops);
+  const r = (r1.rate + r2.rate) / 2;
+  const o = (o1.rate + o2.rate) / 2;
+  return { redis: r, stickynote: o, ratio: o / r, redisCpuUs: (r1.cpuUs + r2.cpuUs) / 2, stickynoteCpuUs: (o1.cpuUs + o2.cpuUs) / 2 };
 }
 
 function printTable(rows: Row[]): void {
-  console.log('  test                          unit        redis   stickynote   ratio   target');
+  console.log('  test                          unit        redis   stickynote   ratio   target        server CPU µs/op: redis  stickynote  ratio');
   for (const r of rows) {
-    const mark = r.ratio >= r.target ? 'met' : 'NOT met';
+    const mark = r.ratio >= r.target ? 'met    ' : 'NOT met';
     console.log(
-      `  ${r.test.padEnd(29)} ${r.unit.padEnd(6)} ${r.redis.toFixed(0).padStart(10)} ${r.stickynote.toFixed(0).padStart(12)}   ${r.ratio.toFixed(2)}x   ≥${r.target}x ${mark}`,
+      `  ${r.test.padEnd(29)} ${r.unit.padEnd(6)} ${r.redis.toFixed(0).padStart(10)} ${r.stickynote.toFixed(0).padStart(12)}   ${r.ratio.toFixed(2)}x   ≥${r.target}x ${mark}` +
+        `${r.redisCpuUs.toFixed(1).padStart(24)} ${r.stickynoteCpuUs.toFixed(1).padStart(11)}  ${(r.redisCpuUs / r.stickynoteCpuUs).toFixed(2)}x`,
     );
   }
+  console.log('  (CPU ratio: Redis µs/op over ours, so 1.0x means the same CPU per operation)');
 }
 
 async function main(): Promise<void> {
@@ -247,12 +281,10 @@ async function main(): Promise<void> {
     servers.push(ours);
 
     if (TESTS.includes('publish')) {
-      const r = await sideBySide(publishRun, redis, ours);
-      rows.push({ test: 'PUBLISH ch msg (1 subscriber)', unit: 'rps', target: 0.8, ...r, ratio: r.stickynote / r.redis });
+      rows.push({ test: 'PUBLISH ch msg (1 subscriber)', unit: 'rps', target: 0.8, ...(await sideBySide(publishRun, redis, ours, REQUESTS)) });
     }
     if (TESTS.includes('multi')) {
-      const r = await sideBySide(multiRun, redis, ours);
-      rows.push({ test: 'MULTI + 5 cmds + EXEC', unit: 'tx/s', target: 0.8, ...r, ratio: r.stickynote / r.redis });
+      rows.push({ test: 'MULTI + 5 cmds + EXEC', unit: 'tx/s', target: 0.8, ...(await sideBySide(multiRun, redis, ours, TRANSACTIONS)) });
     }
     if (TESTS.includes('evalsha')) {
       const theirs = await loadScript(redis.port);
@@ -263,8 +295,8 @@ async function main(): Promise<void> {
       } else if ('error' in theirs) {
         throw new Error(`Redis refused the script: ${theirs.error}`);
       } else {
-        const r = await sideBySide((port) => evalshaRun(port, port === redis.port ? theirs.sha : mine.sha), redis, ours);
-        rows.push({ test: 'EVALSHA INCR script', unit: 'rps', target: 0.5, ...r, ratio: r.stickynote / r.redis });
+        const run = (port: number) => evalshaRun(port, port === redis.port ? theirs.sha : mine.sha);
+        rows.push({ test: 'EVALSHA INCR script', unit: 'rps', target: 0.5, ...(await sideBySide(run, redis, ours, REQUESTS)) });
       }
     }
   } finally {
