@@ -13,7 +13,10 @@ export interface ExampleStore {
 
 export function exampleStore(): ExampleStore {
   const port = process.env.REDIS_PORT;
-  if (!port) return { store: createStore(), describe: 'embedded engine (set REDIS_PORT to use a server)', close: async () => {} };
+  if (!port) {
+    const store = createStore();
+    return { store, describe: 'embedded engine (set REDIS_PORT to use a server)', close: () => store.close() };
+  }
   const client = new Redis({ port: Number(port), host: process.env.REDIS_HOST ?? '127.0.0.1' });
   return { store: createStore(client), describe: `Redis-protocol server at ${client.options.host}:${port}`, close: async () => void client.disconnect() };
 }
