@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { differentialServers, type Pair } from './support/differential.js';
+import type { Reply } from './support/raw-client.js';
 import { Engine } from '../src/embedded.js';
 
 /**
@@ -149,6 +150,15 @@ redis.register_function('l', function() return redis.call('incr', 'l') end)`,
     const running = t.both('FCALL', 'spin', '0');
     await sleep(300);
     await b.do('PING');
+    // running_script: name, command and a duration that differs between the servers.
+    await b.check(['FUNCTION', 'STATS'], (reply) => {
+      assert.equal(reply.t, 'array');
+      const items = (reply as { v: Reply[] }).v;
+      const running = (items[1] as { v: Reply[] }).v.map((r) => ('v' in r && !Array.isArray(r.v) ? r.v : r));
+      assert.deepEqual(running.slice(0, 3), ['name', 'spin', 'command']);
+      assert.deepEqual(running[3], { t: 'array', v: [{ t: 'bulk', v: 'FCALL' }, { t: 'bulk', v: 'spin' }, { t: 'bulk', v: '0' }] });
+      assert.equal(running[4], 'duration_ms');
+    });
     await b.do('SCRIPT', 'KILL');
     await b.do('FUNCTION', 'KILL');
     const [r, o] = await running;

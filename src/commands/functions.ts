@@ -8,7 +8,7 @@ import { numkeysKeys } from './numkeys.js';
 import { replyHelp } from './connection.js';
 import { blockingOf } from './blocking.js';
 import { stringMatch } from '../engine/glob.js';
-import { BUSY_EVAL, type LoadedFunction, busyVmOf, functionVmOf, overMaxmemory, scriptVmOf } from '../scripting/vm.js';
+import { BUSY_EVAL, type LoadedFunction, busyVmOf, functionVmOf, overMaxmemory } from '../scripting/vm.js';
 
 /**
  * Redis 7 functions (functions.c, function_lua.c): FUNCTION LOAD/LIST/DELETE/FLUSH/DUMP/RESTORE/
@@ -191,7 +191,8 @@ function functionKill(c: Client): void {
 }
 
 function functionStats(c: Client): void {
-  if (scriptVmOf(c.server).busy) throw new ReplyError(BUSY_EVAL);
+  // An EVAL script is running past busy-reply-threshold (FUNCTION STATS is allow_busy).
+  if (busyVmOf(c.server)?.functions === false) throw new ReplyError(BUSY_EVAL);
   const libs = librariesOf(c.server);
   const running = functionVmOf(c.server).running;
   const r = c.reply;

@@ -268,7 +268,7 @@ export class ScriptVm {
   /** The coroutine scripts run in, and the registry refs of its helpers. */
   private thread = 0;
   private threadRef = 0;
-  private sandboxRef = 0;
+  private sandboxRef = 0n;
   private runnerRef = 0n;
   readonly scripts = new Map<string, Script>();
   private readonly sink: LuaSink;
@@ -372,7 +372,7 @@ export class ScriptVm {
     this.fsandboxRef = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     this.runnerRef = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     api.lua_settop(L, -2); // the error handler is used by the runner only
-    this.sandboxRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
+    this.sandboxRef = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     this.thread = api.lua_newthread(L);
     this.threadRef = api.luaL_ref(L, LUA_REGISTRYINDEX);
     api.lua_settop(L, 0);
@@ -416,7 +416,7 @@ export class ScriptVm {
       throw new ReplyError(`ERR Error compiling script (new function): ${msg}`);
     }
     // The script's globals are the sandbox: its first upvalue is _ENV.
-    api.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.sandboxRef));
+    api.lua_rawgeti(L, LUA_REGISTRYINDEX, this.sandboxRef);
     api.lua_setupvalue(L, -2, 1);
     const ref = BigInt(api.luaL_ref(L, LUA_REGISTRYINDEX));
     const script: Script = { sha, body, ref, flags };
