@@ -4,7 +4,7 @@ import { ReplyError, ValueReply } from './reply.js';
 import { EVICT_FAIL } from '../engine/keyspace.js';
 import { systemClock } from '../engine/clock.js';
 import type { Command } from './table.js';
-import { flagTransaction, queueCommand } from './transactions.js';
+import { flagTransaction, queueCommand, queuedDenyOom } from './transactions.js';
 import { trackingAfterCommand, trackingBeforeCommand } from './tracking.js';
 
 /**
@@ -45,8 +45,6 @@ export function execute(client: Client, args: string[]): void {
   }
 
   if (client.multiQueued !== -1 && !RUN_INSIDE_MULTI.has(cmd.fullname)) {
-    if (client.multiQueued === 0) denyOomQueued.delete(client);
-    if (cmd.denyoom) denyOomQueued.add(client);
     queueCommand(client, cmd, args);
     return;
   }
@@ -90,9 +88,6 @@ export function call(client: Client, cmd: Command, args: string[], start = perfo
   return end;
 }
 
-/** Clients whose open transaction queued a denyoom command (Redis's mstate.cmd_flags & CMD_DENYOOM). */
-const denyOomQueued = new WeakSet<Client>();
-
 /** Inside MULTI every command is refused while out of memory, except these (queuing costs memory). */
 const OOM_EXEMPT_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
 
@@ -109,7 +104,7 @@ function outOfMemory(client: Client, cmd: Command): boolean {
   if (!ks.overMaxmemory) return false;
   if (ks.performEvictions() !== EVICT_FAIL) return false;
   const exec = cmd.fullname === 'exec';
-  const refuse = cmd.denyoom || (exec && denyOomQueued.has(client)) || (client.multiQueued !== -1 && !OOM_EXEMPT_IN_MULTI.has(cmd.fullname));
+  const refuse = cmd.denyoom || (exec && queuedDenyOom(client)) || (client.multiQueued !== -1 && !OOM_EXEMPT_IN_MULTI.has(cmd.fullname));
   if (!refuse) return false;
   if (exec) {
     // execCommandAbort: the transaction is discarded and EXEC answers why.
@@ -132,7 +127,6 @@ function discardTransaction(client: Client): void {
   } finally {
     client.reply = sink;
   }
-  denyOomQueued.delete(client);
 }
 
 const SUBSCRIBED_MODE_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);

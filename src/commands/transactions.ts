@@ -40,6 +40,8 @@ interface TxState {
   dirtyExec: boolean;
   /** A watched key changed: EXEC fails (CLIENT_DIRTY_CAS). */
   dirtyCas: boolean;
+  /** A denyoom command was queued: EXEC is refused while out of memory (mstate.cmd_flags). */
+  denyOom: boolean;
   watched: WatchedKey[];
 }
 
@@ -54,7 +56,7 @@ const states = new WeakMap<Client, TxState>();
 /** The transaction state of `c`, created at its first MULTI or WATCH. */
 function stateOf(c: Client): TxState {
   let s = states.get(c);
-  if (s === undefined) states.set(c, (s = { queue: [], dirtyExec: false, dirtyCas: false, watched: [] }));
+  if (s === undefined) states.set(c, (s = { queue: [], dirtyExec: false, dirtyCas: false, denyOom: false, watched: [] }));
   return s;
 }
 
@@ -80,6 +82,7 @@ class Transactions {
     s.queue = [];
     s.dirtyExec = false;
     s.dirtyCas = false;
+    s.denyOom = false;
     c.multiQueued = -1;
     this.unwatchAll(s);
   }
@@ -197,7 +200,10 @@ function transactionsOf(server: ServerContext): Transactions {
 export function queueCommand(c: Client, cmd: Command, args: string[]): void {
   const s = stateOf(c);
   // After an error nothing will run: stop holding commands (as Redis's queueMultiCommand).
-  if (!s.dirtyExec && !s.dirtyCas) s.queue.push({ cmd, args });
+  if (!s.dirtyExec && !s.dirtyCas) {
+    s.queue.push({ cmd, args });
+    if (cmd.denyoom) s.denyOom = true;
+  }
   c.multiQueued = s.queue.length;
   c.reply.status('QUEUED');
 }
@@ -205,6 +211,11 @@ export function queueCommand(c: Client, cmd: Command, args: string[]): void {
 /** A watched key was touched, so EXEC will fail (CLIENT_DIRTY_CAS: CLIENT LIST's d flag). */
 export function watchedKeyTouched(c: Client): boolean {
   return states.get(c)?.dirtyCas === true;
+}
+
+/** The open transaction queued a denyoom command (dispatch's OOM check refuses its EXEC). */
+export function queuedDenyOom(c: Client): boolean {
+  return states.get(c)?.denyOom === true;
 }
 
 /** Dispatch: a command was refused inside MULTI, so EXEC must abort. */
