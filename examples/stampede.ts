@@ -86,11 +86,21 @@ async function acrossProcesses(strategy: Strategy, prefix: string, requests: num
   const workers = Array.from({ length: processes }, (_, w) =>
     fork(fileURLToPath(import.meta.url), ['worker', strategy, prefix, String(Math.floor(requests / processes) + (w < requests % processes ? 1 : 0))], { stdio: 'inherit' }),
   );
-  const reports = workers.map((w) => new Promise<WorkerReport>((resolve, reject) => {
-    w.on('message', (m: WorkerReport | 'ready') => m !== 'ready' && resolve(m));
-    w.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-  }));
-  await Promise.all(workers.map((w) => new Promise((r) => w.on('message', (m) => m === 'ready' && r(m)))));
+  // Each worker says 'ready', then sends its report; dying before either fails the run (no hang).
+  const ready: Promise<void>[] = [];
+  const reports: Promise<WorkerReport>[] = [];
+  for (const w of workers) {
+    const exited = new Promise<never>((_, reject) => w.once('exit', (code) => reject(new Error(`stampede worker exited with ${code}`))));
+    exited.catch(() => {});
+    ready.push(Promise.race([new Promise<void>((resolve) => w.on('message', (m) => m === 'ready' && resolve())), exited]));
+    reports.push(Promise.race([new Promise<WorkerReport>((resolve) => w.on('message', (m: WorkerReport | 'ready') => m !== 'ready' && resolve(m))), exited]));
+  }
+  try {
+    await Promise.all(ready);
+  } catch (e) {
+    for (const w of workers) w.kill();
+    throw e;
+  }
   const started = performance.now();
   for (const w of workers) w.send('go'); // released together, as a burst hitting several app servers
   const done = await Promise.all(reports);
