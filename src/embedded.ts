@@ -32,7 +32,7 @@ export class EmbeddedClient {
     const argv = args.map((a) => (typeof a === 'string' ? a : typeof a === 'number' ? String(a) : a.toString('latin1')));
     execute(this.client, argv);
     // As after a TCP client's command: clients blocked on keys this call fed are served now.
-    this.blocking.afterCommand();
+    if (this.context.busyScript === null) this.blocking.afterCommand();
     const values = this.sink.values;
     const v = values.length === 1 ? values[0] : values.splice(0);
     values.length = 0;

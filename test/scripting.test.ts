@@ -417,6 +417,27 @@ describe('long-running scripts (busy-reply-threshold)', () => {
     await b.do('GET', 'w');
   });
 
+  it('clients blocked on keys are not served from a suspended script\'s partial writes', async () => {
+    const a = await busy.pair();
+    const b = await busy.pair();
+    const c = await busy.pair();
+    await c.do('DEL', 'bq');
+    const blocked = b.both('BLPOP', 'bq', '0');
+    await sleep(50);
+    const script =
+      "redis.call('rpush', 'bq', 'x') local t = redis.call('time') local start = t[1] * 1000000 + t[2] " +
+      "while true do t = redis.call('time') if t[1] * 1000000 + t[2] - start > 400000 then break end end return redis.call('lpop', 'bq')";
+    const running = a.both('EVAL', script, '0');
+    await sleep(200);
+    // Any command in the middle (AUTH runs even while busy, with the same reply either way).
+    await c.do('AUTH', 'x');
+    const [r, o] = await running;
+    assert.equal(o.raw.toString('latin1'), r.raw.toString('latin1'));
+    await c.do('RPUSH', 'bq', 'y');
+    const [r2, o2] = await blocked;
+    assert.equal(o2.raw.toString('latin1'), r2.raw.toString('latin1'));
+  });
+
   it('pcall cannot swallow SCRIPT KILL', async () => {
     const a = await busy.pair();
     const b = await busy.pair();

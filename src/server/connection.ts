@@ -85,8 +85,9 @@ export class Connection {
     const blocking = blockingOf(server);
     const run = (args: string[]): void => {
       execute(c, args);
-      // Clients blocked on keys this command fed are served before the next command runs.
-      blocking.afterCommand();
+      // Clients blocked on keys this command fed are served before the next command runs; not
+      // while a script is suspended past busy-reply-threshold (they would see its partial writes).
+      if (server.busyScript === null) blocking.afterCommand();
       // Like Redis, nothing after QUIT (or another closing command) is even parsed.
       if (c.closeAfterReply) this.parser.stop();
     };
