@@ -72,12 +72,15 @@ for (const [label, connect] of [
       const db = { v: 'old' };
       let open!: () => void;
       const held = new Promise<void>((r) => (open = r));
+      let hasRead!: () => void;
+      const read = new Promise<void>((r) => (hasRead = r));
       const reading = a.getOrSet('user', async () => {
         const v = db.v;
+        hasRead();
         await held;
         return v;
       });
-      await new Promise((r) => setTimeout(r, 20));
+      await read;
       db.v = 'new';
       await b.delete('user');
       open();

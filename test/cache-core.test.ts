@@ -273,7 +273,7 @@ describe('cache on the embedded engine', () => {
     assert.ok(served.every((v) => v === 'old'));
     assert.equal(calls, 1);
     g.open();
-    await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(async () => (await cache.get('k')) === 'new', 3000);
     assert.equal(await cache.getOrSet('k', loader), 'new');
     assert.equal(calls, 1);
     assert.equal(cache.stats().staleServed, 100);
@@ -290,8 +290,7 @@ describe('cache on the embedded engine', () => {
     };
     assert.equal(await cache.getOrSet('k', loading, { softTimeout: 20 }), 'old');
     g.open();
-    await new Promise((r) => setTimeout(r, 5));
-    assert.equal(await cache.get('k'), 'new', 'the load went on in the background');
+    await waitUntil(async () => (await cache.get('k')) === 'new', 3000); // the load went on in the background
 
     let signal: AbortSignal | undefined;
     const never = (ctx: { signal: AbortSignal }) => {
@@ -326,9 +325,7 @@ describe('cache on the embedded engine', () => {
     assert.equal(calls, 1, 'delta ~5 ms is negligible against 10 s of freshness');
     clock.advance(9_999);
     assert.equal(await cache.getOrSet('x', loader, { earlyRefresh: 1e9 }), 1, 'served while refreshing');
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(calls, 2);
-    assert.equal(await cache.get('x'), 2);
+    await waitUntil(async () => calls === 2 && (await cache.get('x')) === 2, 3000);
   });
 
   test('set-after-invalidate: a slow reader cannot write an old value back (naive cache-aside does)', async () => {
@@ -347,13 +344,15 @@ describe('cache on the embedded engine', () => {
     async function race(read: (load: () => Promise<string>) => Promise<string>, invalidate: () => Promise<void>) {
       const db = { user: 'old' };
       const g = gate();
+      const hasRead = gate();
       // 1. A reader misses and reads the database (old), then stalls.
       const reader = read(async () => {
         const v = db.user;
+        hasRead.open();
         await g.p;
         return v;
       });
-      await tick();
+      await hasRead.p;
       // 2. A writer updates the database and invalidates the cache.
       db.user = 'new';
       await invalidate();
@@ -555,11 +554,13 @@ describe('the same Lua as on Redis, run by the embedded engine', () => {
     await Promise.all(Array.from({ length: 100 }, () => cache.getOrSet('k', () => (calls++, 'v'))));
     assert.equal(calls, 1);
     const g = gate();
+    const hasRead = gate();
     const reading = cache.getOrSet('u', async () => {
+      hasRead.open();
       await g.p;
       return 'old';
     });
-    await tick();
+    await hasRead.p;
     await cache.delete('u');
     g.open();
     assert.equal(await reading, 'old');

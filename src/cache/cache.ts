@@ -207,8 +207,6 @@ class Core {
   readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, loads: 0, loadErrors: 0, leaseWaits: 0, refusedWrites: 0, l1Hits: 0, l1Size: 0, l1Invalidations: 0, l1Flushes: 0 };
   readonly emitter = new EventEmitter();
   readonly flights = new Map<string, Flight>();
-  /** Store reads in progress, shared by callers asking for the same key at once. */
-  readonly reads = new Map<string, Promise<Entry | null>>();
   readonly l1: L1 | null;
   readonly id = token();
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -645,14 +643,7 @@ export class Cache {
     if (e !== undefined) {
       core.stats.l1Hits++;
     } else {
-      // Callers reading the same key at once share one GET (a stampede costs one read). A
-      // re-check after taking a lease must see writes made since, so it never joins.
-      let fetching = storeOnly ? undefined : core.reads.get(name);
-      if (fetching === undefined) {
-        fetching = this.fetch(name, !storeOnly);
-        if (!storeOnly) core.reads.set(name, fetching);
-      }
-      const fetched = await fetching;
+      const fetched = await this.fetch(name);
       if (fetched === null) return null;
       e = fetched;
     }
@@ -661,11 +652,8 @@ export class Cache {
     return e;
   }
 
-  /**
-   * GET and decode `name`, filling the L1 unless an invalidation raced the read. A `shared` read
-   * is the one listed in `reads` (nothing replaces it there before it ends, so it removes itself).
-   */
-  private async fetch(name: string, shared: boolean): Promise<Entry | null> {
+  /** GET and decode `name`, filling the L1 unless an invalidation raced the read. */
+  private async fetch(name: string): Promise<Entry | null> {
     const core = this.core;
     const l1 = core.l1;
     l1?.begin(name);
@@ -674,7 +662,6 @@ export class Cache {
     try {
       raw = await core.store.get(name);
     } finally {
-      if (shared) core.reads.delete(name);
       if (l1) keep = l1.end(name);
     }
     if (raw === null) return null;

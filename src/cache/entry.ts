@@ -48,24 +48,38 @@ export function encodeEntry(e: Entry, serializer: Serializer): string {
   return `1,${kind},${e.freshUntil},${e.staleUntil},${e.delta},${tags}\n${payload}`;
 }
 
+/** The decimal integer in s[from, to) (a header field we wrote), or NaN. */
+function intAt(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return i === from && s[i] === '-' ? -intAt(s, from + 1, to) : NaN;
+    n = n * 10 + d;
+  }
+  return to > from ? n : NaN;
+}
+
 /** The entry in `raw`, or null if it is not one of ours (then it is treated as a miss). */
 export function decodeEntry(raw: string, serializer: Serializer): Entry | null {
-  const nl = raw.indexOf('\n');
-  if (nl === -1 || !raw.startsWith('1,')) return null;
-  const c1 = 3; // after "1,k"
-  const c2 = raw.indexOf(',', c1 + 1);
-  const c3 = raw.indexOf(',', c2 + 1);
-  const c4 = raw.indexOf(',', c3 + 1);
-  if (raw[c1] !== ',' || c2 === -1 || c3 === -1 || c4 === -1 || c4 > nl) return null;
-  const kind = raw[2];
-  const tagText = raw.slice(c4 + 1, nl);
+  // "1,k," then three integers and the tags, each ending at a comma, the last at the newline.
+  if (raw.charCodeAt(0) !== 49 || raw.charCodeAt(1) !== 44 || raw.charCodeAt(3) !== 44) return null;
+  const c2 = raw.indexOf(',', 4);
+  const c3 = c2 === -1 ? -1 : raw.indexOf(',', c2 + 1);
+  const c4 = c3 === -1 ? -1 : raw.indexOf(',', c3 + 1);
+  const nl = c4 === -1 ? -1 : raw.indexOf('\n', c4 + 1);
+  if (nl === -1) return null;
+  const freshUntil = intAt(raw, 4, c2);
+  const staleUntil = intAt(raw, c2 + 1, c3);
+  const delta = intAt(raw, c3 + 1, c4);
+  if (Number.isNaN(freshUntil) || Number.isNaN(staleUntil) || Number.isNaN(delta)) return null;
+  const kind = raw.charCodeAt(2);
   const payload = raw.slice(nl + 1);
   return {
-    negative: kind === 'n',
-    value: kind === 'n' ? undefined : kind === 'B' ? Buffer.from(payload, 'base64') : serializer.deserialize(payload),
-    freshUntil: Number(raw.slice(c1 + 1, c2)),
-    staleUntil: Number(raw.slice(c2 + 1, c3)),
-    delta: Number(raw.slice(c3 + 1, c4)),
-    tags: tagText === '' ? null : (JSON.parse(tagText) as [string, string][]),
+    negative: kind === 110, // n
+    value: kind === 110 ? undefined : kind === 66 /* B */ ? Buffer.from(payload, 'base64') : serializer.deserialize(payload),
+    freshUntil,
+    staleUntil,
+    delta,
+    tags: nl === c4 + 1 ? null : (JSON.parse(raw.slice(c4 + 1, nl)) as [string, string][]),
   };
 }

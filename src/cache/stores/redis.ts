@@ -12,6 +12,7 @@ type Listener = (...args: unknown[]) => void;
 /** ioredis `Redis` or `Cluster`. */
 export interface IoredisLike {
   call(command: string, ...args: Arg[]): Promise<unknown>;
+  get(key: string): Promise<string | null>;
   duplicate(...args: never[]): IoredisLike;
   subscribe(...channels: string[]): Promise<unknown>;
   on(event: string, listener: Listener): unknown;
@@ -56,6 +57,8 @@ interface NodeConn {
 interface Driver {
   readonly cluster: boolean;
   send(args: Arg[], key: string | undefined): Promise<unknown>;
+  /** GET, the hit path: no argument array, no reply conversion. */
+  get(key: string): Promise<string | null>;
   masters(): Promise<NodeConn[]>;
   subscriber(channel: string, onMessage: (message: string) => void, onDisconnect: () => void): Promise<() => void>;
   /** A connection of its own per master with BCAST tracking; `lost` fires once if it closes. */
@@ -98,6 +101,7 @@ function ioredisDriver(client: IoredisLike): Driver {
   return {
     cluster,
     send: (args) => client.call(String(args[0]), ...args.slice(1)),
+    get: (key) => client.get(key),
     masters: async () => (await masters()).map((n) => ({ send: (args: Arg[]) => n.call(String(args[0]), ...args.slice(1)) })),
     async subscriber(channel, onMessage, onDisconnect) {
       const sub = client.duplicate();
@@ -175,6 +179,7 @@ function nodeRedisClientDriver(client: NodeRedisClientLike): Driver {
   return {
     cluster: false,
     send: (args) => client.sendCommand(strs(args)),
+    get: (key) => client.sendCommand(['GET', key]) as Promise<string | null>,
     masters: async () => [{ send: (args: Arg[]) => client.sendCommand(strs(args)) }],
     async subscriber(channel, onMessage, onDisconnect) {
       const sub = client.duplicate();
@@ -197,6 +202,7 @@ function nodeRedisClusterDriver(client: NodeRedisClusterLike): Driver {
   return {
     cluster: true,
     send: (args, key) => client.sendCommand(key, false, strs(args)),
+    get: (key) => client.sendCommand(key, false, ['GET', key]) as Promise<string | null>,
     masters: async () => (await nodes()).map((n) => ({ send: (args: Arg[]) => n.sendCommand(strs(args)) })),
     async subscriber(channel, onMessage, onDisconnect) {
       const sub = client.duplicate();
@@ -251,8 +257,8 @@ export class RedisStore implements Store {
     return Date.now();
   }
 
-  async get(key: string): Promise<string | null> {
-    return toReply(await this.driver.send(['GET', key], key)) as string | null;
+  get(key: string): Promise<string | null> {
+    return this.driver.get(key);
   }
 
   async mget(keys: string[]): Promise<(string | null)[]> {
