@@ -438,6 +438,20 @@ describe('long-running scripts (busy-reply-threshold)', () => {
     assert.equal(o2.raw.toString('latin1'), r2.raw.toString('latin1'));
   });
 
+  it('keys do not expire while a script runs, even when it is suspended', async () => {
+    const a = await busy.pair();
+    const c = await busy.pair();
+    const script =
+      "redis.call('set', 'ek', '1', 'px', 100) local t = redis.call('time') local start = t[1] * 1000000 + t[2] " +
+      "while true do t = redis.call('time') if t[1] * 1000000 + t[2] - start > 400000 then break end end return redis.call('exists', 'ek')";
+    const running = a.both('EVAL', script, '0');
+    await sleep(250);
+    await c.do('AUTH', 'x');
+    const [r, o] = await running;
+    assert.equal(o.raw.toString('latin1'), r.raw.toString('latin1'));
+    await a.do('EXISTS', 'ek');
+  });
+
   it('pcall cannot swallow SCRIPT KILL', async () => {
     const a = await busy.pair();
     const b = await busy.pair();

@@ -70,7 +70,8 @@ export class StickyServer {
     // Redis's slow cycle may use 25% of the CPU time between two runs.
     const budget = period * 0.25;
     this.cron = setInterval(() => {
-      this.context.keyspace.activeExpireCycle(budget);
+      // No active expiry while a script is suspended past busy-reply-threshold: it must see one instant.
+      if (this.context.busyScript === null) this.context.keyspace.activeExpireCycle(budget);
       if (++this.cronTicks % hz === 0) this.closeIdleClients();
     }, period);
     this.cron.unref();
