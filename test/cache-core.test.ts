@@ -511,6 +511,7 @@ describe('cache on the embedded engine', () => {
     for (let i = 0; i < 300; i++) await c.set(`many${i}`, i);
     for (let i = 0; i < 300; i++) await c.get(`many${i}`);
     assert.ok(c.stats().l1Size <= 100, 'L1 is bounded');
+    assert.ok(c.stats().l1Evictions >= 200);
     // A writer without an L1 of its own announces its writes only when asked to.
     await c.set('y', 1);
     assert.equal(await c.get('y'), 1);

@@ -119,6 +119,8 @@ export interface CacheStats {
   l1Size: number;
   l1Invalidations: number;
   l1Flushes: number;
+  /** L1 entries dropped to stay within `maxEntries`. */
+  l1Evictions: number;
 }
 
 export interface CacheEvents {
@@ -204,7 +206,7 @@ interface Waiter {
  * channel, the L1 and its coherence, counters and events.
  */
 class Core {
-  readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, loads: 0, loadErrors: 0, leaseWaits: 0, refusedWrites: 0, l1Hits: 0, l1Size: 0, l1Invalidations: 0, l1Flushes: 0 };
+  readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, loads: 0, loadErrors: 0, leaseWaits: 0, refusedWrites: 0, l1Hits: 0, l1Size: 0, l1Invalidations: 0, l1Flushes: 0, l1Evictions: 0 };
   readonly emitter = new EventEmitter();
   readonly flights = new Map<string, Flight>();
   readonly l1: L1 | null;
@@ -396,6 +398,7 @@ export class Cache {
       s.l1Size = this.core.l1.size;
       s.l1Invalidations = this.core.l1.invalidations;
       s.l1Flushes = this.core.l1.flushes;
+      s.l1Evictions = this.core.l1.evictions;
     }
     return s;
   }

@@ -18,6 +18,8 @@ export class L1 {
   coherent = false;
   invalidations = 0;
   flushes = 0;
+  /** Entries dropped to stay within maxEntries. */
+  evictions = 0;
 
   constructor(private readonly maxEntries: number) {}
 
@@ -40,7 +42,10 @@ export class L1 {
     if (!this.coherent) return;
     this.entries.delete(name);
     this.entries.set(name, e);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    if (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value as string);
+      this.evictions++;
+    }
   }
 
   tagVersion(tagKey: string): string | undefined {
