@@ -89,6 +89,9 @@ describe('cache on the embedded engine', () => {
     const t = engine.call('PTTL', 'sn:{wide}') as number;
     assert.ok(t >= 500 && t <= 1000);
     assert.throws(() => createCache({ ttl: '5 parsecs' }), TypeError);
+    assert.throws(() => createCache({ ttl: Infinity }), TypeError, 'every entry has a TTL');
+    assert.throws(() => createCache({ jitter: 1.5 }), TypeError);
+    assert.throws(() => createCache({ earlyRefresh: 0 }), TypeError);
   });
 
   test('expiry follows the TTL (and the grace period keeps the stale copy)', async () => {

@@ -148,6 +148,8 @@ interface Resolved {
 }
 
 function resolve(o: SetOptions, base?: Resolved): Resolved {
+  if (o.jitter !== undefined && o.jitter !== false && !(o.jitter >= 0 && o.jitter <= 1)) throw new TypeError(`jitter must be between 0 and 1, got ${o.jitter}`);
+  if (o.earlyRefresh !== undefined && o.earlyRefresh !== false && !(o.earlyRefresh > 0)) throw new TypeError(`earlyRefresh (XFetch beta) must be positive, got ${o.earlyRefresh}`);
   return {
     ttl: o.ttl !== undefined ? toMs(o.ttl) : (base?.ttl ?? 300_000),
     jitter: o.jitter !== undefined ? (o.jitter === false ? 0 : o.jitter) : (base?.jitter ?? 0.1),
