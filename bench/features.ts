@@ -13,7 +13,8 @@
  * Each test runs Redis, stickynote, stickynote, Redis and reports the means and the ratio, and each
  * server's CPU time per operation (from /proc/<pid>/stat), which a busy machine disturbs less.
  * Targets (issue 5): PUBLISH ≥ 0.8x, MULTI/EXEC ≥ 0.8x, EVALSHA ≥ 0.5x.
- * BENCH_REQUESTS, BENCH_CLIENTS, BENCH_TESTS (publish,multi,evalsha) override the defaults.
+ * BENCH_REQUESTS, BENCH_CLIENTS, BENCH_TESTS (publish,multi,evalsha), BENCH_TX_PIPELINE (transactions
+ * per write, default 1) override the defaults.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -26,6 +27,8 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const TESTS = (process.env.BENCH_TESTS ?? 'publish,multi,evalsha').split(',');
 /** Transactions per MULTI/EXEC run (7 commands each). */
 const TRANSACTIONS = Math.max(1, Math.floor(REQUESTS / 2));
+/** Transactions each connection writes at once (1: as a client's multi()…exec()). */
+const TX_PIPELINE = Number(process.env.BENCH_TX_PIPELINE ?? 1);
 const SCRIPT = "return redis.call('INCR', KEYS[1])";
 
 interface Row {
@@ -129,8 +132,8 @@ function transaction(conn: number): Buffer {
 const REPLIES_PER_TX = 7;
 
 /**
- * Runs `total` transactions spread over `connections` connections, one transaction in flight per
- * connection; returns transactions per second.
+ * Runs `total` transactions spread over `connections` connections, TX_PIPELINE transactions in
+ * flight per connection; returns transactions per second.
  */
 function transactionLoad(port: number, connections: number, total: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -141,10 +144,10 @@ function transactionLoad(port: number, connections: number, total: number): Prom
     const finish = (err?: Error) => {
       for (const s of sockets) s.destroy();
       if (err) reject(err);
-      else resolve(total / (Number(process.hrtime.bigint() - begin) / 1e9));
+      else resolve(done / (Number(process.hrtime.bigint() - begin) / 1e9));
     };
     for (let i = 0; i < connections; i++) {
-      const tx = transaction(i);
+      const tx = Buffer.concat(Array<Buffer>(TX_PIPELINE).fill(transaction(i)));
       const socket = net.createConnection({ port, host: '127.0.0.1' });
       sockets.push(socket);
       socket.setNoDelay(true);
@@ -152,7 +155,7 @@ function transactionLoad(port: number, connections: number, total: number): Prom
       let replies = 0;
       const send = () => {
         if (started >= total) return;
-        started++;
+        started += TX_PIPELINE;
         socket.write(tx);
       };
       socket.on('connect', () => {
@@ -172,9 +175,10 @@ function transactionLoad(port: number, connections: number, total: number): Prom
           }
           if (next === -1) break;
           pos = next;
-          if (++replies === REPLIES_PER_TX) {
+          if (++replies === REPLIES_PER_TX * TX_PIPELINE) {
             replies = 0;
-            if (++done === total) {
+            done += TX_PIPELINE;
+            if (done >= total) {
               finish();
               return;
             }
@@ -302,9 +306,9 @@ async function main(): Promise<void> {
   } finally {
     for (const s of servers) await s.stop();
   }
-  console.log(`-c ${CLIENTS}, unpipelined (MULTI/EXEC: one transaction per write per connection), mean of 2 runs each`);
+  console.log(`-c ${CLIENTS}, unpipelined (MULTI/EXEC: ${TX_PIPELINE} transaction(s) per write per connection), mean of 2 runs each`);
   printTable(rows);
-  const file = writeResults('features', date, { date, machine, peer, requests: REQUESTS, clients: CLIENTS, results: rows, skipped });
+  const file = writeResults('features', date, { date, machine, peer, requests: REQUESTS, clients: CLIENTS, txPipeline: TX_PIPELINE, results: rows, skipped });
   console.log(`\nwrote ${file}`);
 }
 
