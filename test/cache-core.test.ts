@@ -282,6 +282,27 @@ describe('cache on the embedded engine', () => {
     assert.equal(cache.stats().staleServed, 100);
   });
 
+  test('grace: the caller that refreshes waits for the new value, the others get the old one at once', async () => {
+    const { cache, clock } = setup({ jitter: false, ttl: 1000, grace: '1h' });
+    await cache.set('k', 'old');
+    clock.advance(1500);
+    const g = gate();
+    const started = gate();
+    const first = cache.getOrSet('k', async () => {
+      started.open();
+      await g.p;
+      return 'new';
+    });
+    await started.p;
+    const others = await Promise.all(Array.from({ length: 50 }, () => cache.getOrSet('k', () => 'never called')));
+    assert.ok(others.every((v) => v === 'old'));
+    g.open();
+    assert.equal(await first, 'new');
+    assert.equal(await cache.getOrSet('k', () => 'never called'), 'new');
+    const s = cache.stats();
+    assert.deepEqual([s.loads, s.staleServed], [1, 50]);
+  });
+
   test('soft timeout serves stale and keeps loading; hard timeout aborts the loader', async () => {
     const { cache, clock, engine } = setup({ jitter: false, ttl: 1000, grace: '1h' });
     await cache.set('k', 'old');

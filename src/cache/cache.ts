@@ -191,9 +191,13 @@ interface Served {
   stale?: 'refreshing' | 'error';
 }
 
-/** A load in progress in this process; `refresh` if it replaces a value that is still fresh (XFetch). */
+/**
+ * A load in progress in this process: `stale` is the value it replaces, if any; `refresh` if
+ * that value is still fresh (an XFetch early refresh).
+ */
 interface Flight {
   promise: Promise<Served>;
+  stale: Entry | null;
   refresh: boolean;
 }
 
@@ -430,8 +434,10 @@ export class Cache {
     const core = this.core;
     const running = core.flights.get(name);
     if (running !== undefined && !running.refresh) {
-      // A miss is being loaded here already: join it without reading the store again, so a
-      // stampede of callers in one process costs one read, not one each.
+      // This key is being loaded here already: while one caller waits for the refresh, the
+      // others get the stale value at once; on a miss they join the load without reading.
+      const stale = running.stale;
+      if (stale !== null && core.store.now() < stale.staleUntil) return this.servedStale(key, stale, 'refreshing');
       core.stats.misses++;
       core.emit('miss', { key });
       return this.settle<T>(key, running.promise, null, o);
@@ -494,6 +500,7 @@ export class Cache {
       promise: this.lease(key, name, loader, o, stale, force).finally(() => {
         if (flights.get(name) === flight) flights.delete(name);
       }),
+      stale,
       refresh: force,
     };
     flights.set(name, flight);
