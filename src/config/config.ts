@@ -403,11 +403,17 @@ function checkNotifyKeyspaceEvents(v: string): string {
     else throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
   }
   let out = '';
-  // Like Redis, "A" stands for all classes but 'n', and hides an 'n' set alongside.
-  if ([...NOTIFY_ALL].every((c) => set.has(c))) out = 'A';
+  // "A" stands for all classes but 'n'. Redis prints it hiding an 'n' set alongside, yet keeps
+  // the flag: stored here as "An…", shown by notifyEventsShown.
+  if ([...NOTIFY_ALL].every((c) => set.has(c))) out = set.has('n') ? 'An' : 'A';
   else for (const c of NOTIFY_CLASSES) if (set.has(c)) out += c;
   for (const c of 'KEm') if (set.has(c)) out += c;
   return out;
+}
+
+/** notify-keyspace-events as Redis shows it (CONFIG GET, CONFIG REWRITE): "A" hides an "n". */
+function notifyEventsShown(stored: string): string {
+  return stored.startsWith('An') ? 'A' + stored.slice(2) : stored;
 }
 
 function checkBind(v: string): string {
@@ -536,7 +542,7 @@ export interface TypedConfig {
   hz: number;
   dynamicHz: boolean;
   activeExpireEffort: number;
-  /** Canonical notify-keyspace-events flags ("" = off, e.g. "AKE", "gxE"). */
+  /** Canonical notify-keyspace-events flags ("" = off, e.g. "AKE", "gxE"; "AnKE" is A with n). */
   notifyKeyspaceEvents: string;
   hashMaxListpackEntries: number;
   hashMaxListpackValue: number;
@@ -589,6 +595,7 @@ export class Config {
     const spec = this.spec(name);
     if (!spec) return undefined;
     if (spec.name === 'dir' && this.values.get('dir') === '') return process.cwd();
+    if (spec.name === 'notify-keyspace-events') return notifyEventsShown(this.values.get(spec.name)!);
     return this.values.get(spec.name);
   }
 
@@ -727,7 +734,8 @@ export class Config {
     const pending = new Map<string, string>();
     for (const p of PARAMS) {
       if (p.hidden) continue;
-      const value = this.values.get(p.name)!;
+      const stored = this.values.get(p.name)!;
+      const value = p.name === 'notify-keyspace-events' ? notifyEventsShown(stored) : stored;
       const explicit = old.some((l) => this.lineOption(l) === p.name);
       if (value !== p.default || explicit) pending.set(p.name, `${p.name} ${quoteConfigValue(p, value)}`);
     }
