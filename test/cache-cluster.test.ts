@@ -23,14 +23,14 @@ after(async () => {
 function ioredisCluster(): RedisClientLike {
   const c = new Cluster(cluster.nodes);
   closers.push(() => c.disconnect());
-  return c as unknown as RedisClientLike;
+  return c;
 }
 
 async function nodeRedisCluster(): Promise<RedisClientLike> {
   const c = createCluster({ rootNodes: cluster.nodes.map((n) => ({ socket: { host: n.host, port: n.port } })) });
   await c.connect();
   closers.push(() => c.destroy());
-  return c as unknown as RedisClientLike;
+  return c;
 }
 
 function keep(cache: Cache): Cache {

@@ -42,7 +42,7 @@ async function nodeRedis(port: number): Promise<RedisClientLike> {
   const c = createClient({ socket: { port, host: '127.0.0.1' } });
   await c.connect();
   closers.push(() => c.destroy());
-  return c as unknown as RedisClientLike;
+  return c;
 }
 
 function track(cache: Cache): Cache {
