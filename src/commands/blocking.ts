@@ -12,6 +12,7 @@ import type { KeyListener } from '../engine/keyspace.js';
 import { type LongDouble, parseLongDouble } from '../engine/long-double.js';
 import { List } from '../engine/list.js';
 import { ZSet } from '../engine/zset.js';
+import { Stream } from '../engine/stream.js';
 import { formatDouble } from '../engine/double-format.js';
 import { writeTyped } from './lookup.js';
 
@@ -32,10 +33,10 @@ import { writeTyped } from './lookup.js';
  *   whose synchronous API cannot wait (they behave like a blocking command inside MULTI).
  */
 
-type WaitType = 'list' | 'zset';
+type WaitType = 'list' | 'zset' | 'stream';
 
 /** Serves a waiter from `key`, which holds a non-empty value of its type; writes its reply. */
-type Serve = (db: Database, key: string, value: List | ZSet) => void;
+type Serve = (db: Database, key: string, value: List | ZSet | Stream) => void;
 
 interface Waiter {
   readonly client: Client;
@@ -43,6 +44,8 @@ interface Waiter {
   readonly keys: readonly string[];
   readonly type: WaitType;
   readonly serve: Serve;
+  /** Stream waiters: whether the stream now has what the client waits for (newer entries). */
+  readonly wants?: (stream: Stream) => boolean;
   timer: NodeJS.Timeout | null;
 }
 
@@ -103,8 +106,8 @@ export class Blocking {
   }
 
   /** Blocks `client` on `keys` (duplicates ignored) for `timeoutMs` (0 = forever). */
-  block(client: Client, keys: readonly string[], type: WaitType, timeoutMs: number, serve: Serve): void {
-    const w: Waiter = { client, db: client.db, keys: [...new Set(keys)], type, serve, timer: null };
+  block(client: Client, keys: readonly string[], type: WaitType, timeoutMs: number, serve: Serve, wants?: (stream: Stream) => boolean): void {
+    const w: Waiter = { client, db: client.db, keys: [...new Set(keys)], type, serve, wants, timer: null };
     let perDb = this.waiting.get(w.db);
     if (perDb === undefined) this.waiting.set(w.db, (perDb = new Map()));
     for (const key of w.keys) {
@@ -177,6 +180,7 @@ export class Blocking {
     this.server.keyspace.tick();
     for (let n = queue.length; n > 0 && queue.length > 0; n--) {
       const value = db.peek(key);
+      if (value instanceof Stream) return this.serveStream(db, key, queue, value);
       if (!(value instanceof List || value instanceof ZSet) || value.size === 0) return;
       const w = queue[0];
       if (w.type !== value.type) {
@@ -189,6 +193,22 @@ export class Blocking {
       } catch (e) {
         if (!(e instanceof ReplyError)) throw e;
         // BLMOVE towards a key of another type: the client gets WRONGTYPE, the element stays.
+        w.client.reply.error(sanitizeError(e.message));
+        this.server.stats.totalErrorReplies++;
+      }
+      this.resumers.get(w.client)?.();
+    }
+  }
+
+  /** Streams are not consumed: every waiter that wants the new entries is served, in order. */
+  private serveStream(db: Database, key: string, queue: readonly Waiter[], stream: Stream): void {
+    for (const w of [...queue]) {
+      if (w.type !== 'stream' || !w.wants!(stream)) continue;
+      this.remove(w);
+      try {
+        w.serve(db, key, stream);
+      } catch (e) {
+        if (!(e instanceof ReplyError)) throw e;
         w.client.reply.error(sanitizeError(e.message));
         this.server.stats.totalErrorReplies++;
       }

@@ -15,6 +15,7 @@ import { trackingCommands } from './tracking.js';
 import { scriptingCommands } from './scripting.js';
 import { functionCommands } from './functions.js';
 import { memoryCommands } from './memory.js';
+import { streamCommands } from './streams.js';
 
 /** Every command the server implements, one group file each (Redis: t_string.c, t_hash.c, …). */
 export const ALL_COMMANDS: readonly CommandDef[] = [
@@ -34,4 +35,5 @@ export const ALL_COMMANDS: readonly CommandDef[] = [
   ...scriptingCommands,
   ...functionCommands,
   ...memoryCommands,
+  ...streamCommands,
 ];

@@ -58,7 +58,7 @@ const OBJECT_HELP = [
 ];
 
 /** Encoding Redis 7.0 reports for a container that does not say (its large-size encoding). */
-const DEFAULT_ENCODING = { hash: 'hashtable', list: 'quicklist', set: 'hashtable', zset: 'skiplist' } as const;
+const DEFAULT_ENCODING = { hash: 'hashtable', list: 'quicklist', set: 'hashtable', zset: 'skiplist', stream: 'stream' } as const;
 
 // ---- shared helpers --------------------------------------------------------------------------
 

@@ -383,7 +383,7 @@ function isIntegerString(s: string): boolean {
 function encodingOf(v: Value): string {
   if (typeof v === 'string') return isIntegerString(v) ? 'int' : v.length <= 44 ? 'embstr' : 'raw';
   if (v instanceof RawString) return 'raw';
-  const defaults = { hash: 'hashtable', list: 'quicklist', set: 'hashtable', zset: 'skiplist' } as const;
+  const defaults = { hash: 'hashtable', list: 'quicklist', set: 'hashtable', zset: 'skiplist', stream: 'stream' } as const;
   return v.encoding?.() ?? defaults[v.type];
 }
 

@@ -5,10 +5,10 @@ import type { Database } from './database.js';
  * compact); a string that is edited in place (SETRANGE, SETBIT, APPEND) becomes a RawString, a
  * growable byte buffer, as Redis turns such strings into its "raw" encoding.
  * Container types are classes with a `type` tag, each in its own module (hash.ts, list.ts,
- * set.ts, zset.ts).
+ * set.ts, zset.ts, stream.ts).
  */
 
-export type RedisType = 'string' | 'hash' | 'list' | 'set' | 'zset';
+export type RedisType = 'string' | 'hash' | 'list' | 'set' | 'zset' | 'stream';
 
 /** A mutable byte string with amortised growth (Redis's sds with free space). */
 export class RawString {
