@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { differentialServers, type Pair } from './support/differential.js';
-import type { Reply } from './support/raw-client.js';
+import { RawClient, type Reply } from './support/raw-client.js';
 
 /** Runs the same body in RESP2 and in RESP3 (after HELLO 3) on a fresh pair. */
 async function bothProtocols(servers: ReturnType<typeof differentialServers>, body: (t: Pair) => Promise<void>): Promise<void> {
@@ -374,4 +374,52 @@ describe('streams: differential against Redis 7.0', () => {
       await t.error('XAUTOCLAIM', 's', 'g', 'erin', '0', `(${MAX}-${MAX}`);
     });
   });
+
+  it('XREAD and XREADGROUP BLOCK: woken by XADD from another client, timeouts, several readers', async () => {
+    for (const proto of [2, 3]) {
+      const replies: string[][] = [];
+      for (const port of [servers.redis.port, servers.ours.port]) {
+        const [a, b, w, ctl] = await Promise.all([0, 1, 2, 3].map(() => RawClient.connect(port)));
+        await ctl.send('FLUSHALL');
+        if (proto === 3) for (const c of [a, b]) await c.send('HELLO', '3');
+        const out: string[] = [];
+        await w.send('XADD', 's', '1-0', 'f', 'old');
+        await w.send('XGROUP', 'CREATE', 's', 'g', '$');
+        const ra = a.send('XREAD', 'BLOCK', '0', 'STREAMS', 'nokey', 's', '0', '$');
+        const rb = b.send('XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>');
+        await waitBlocked(ctl, 2);
+        await w.send('XADD', 'nokey', '5-0', 'f', 'v');
+        await w.send('XADD', 's', '7-0', 'f', 'new', 'g', 'h');
+        for (const r of await Promise.all([ra, rb])) out.push(r.raw.toString('latin1'));
+        const rt = a.send('XREAD', 'BLOCK', '30', 'STREAMS', 's', '$');
+        out.push((await rt).raw.toString('latin1'));
+        // Both readers of one stream are served by one XADD (entries are not consumed).
+        const r1 = a.send('XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '7-0');
+        const r2 = b.send('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$');
+        await waitBlocked(ctl, 2);
+        await w.send('MULTI');
+        await w.send('XADD', 's', '8-0', 'a', '1');
+        await w.send('XADD', 's', '9-0', 'b', '2');
+        await w.send('EXEC');
+        for (const r of await Promise.all([r1, r2])) out.push(r.raw.toString('latin1'));
+        out.push((await ctl.send('XPENDING', 's', 'g')).raw.toString('latin1'));
+        // XGROUP DESTROY wakes the group's blocked reader with NOGROUP.
+        const rg = b.send('XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>');
+        await waitBlocked(ctl, 1);
+        await w.send('XGROUP', 'DESTROY', 's', 'g');
+        out.push((await rg).raw.toString('latin1'));
+        for (const c of [a, b, w, ctl]) c.close();
+        replies.push(out);
+      }
+      assert.deepEqual(replies[1], replies[0], `RESP${proto}`);
+    }
+  });
 });
+
+async function waitBlocked(ctl: RawClient, n: number): Promise<void> {
+  for (;;) {
+    const info = (await ctl.send('INFO', 'clients')).raw.toString('latin1');
+    if (new RegExp(`blocked_clients:${n}\\b`).test(info)) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
