@@ -404,6 +404,7 @@ describe('streams: differential against Redis 7.0', () => {
         for (const r of await Promise.all([r1, r2])) out.push(r.raw.toString('latin1'));
         out.push((await ctl.send('XPENDING', 's', 'g')).raw.toString('latin1'));
         // XGROUP DESTROY wakes the group's blocked reader with NOGROUP.
+        out.push((await ctl.send('XREADGROUP', 'GROUP', 'g', 'c2', 'STREAMS', 's', '>')).raw.toString('latin1'));
         const rg = b.send('XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>');
         await waitBlocked(ctl, 1);
         await w.send('XGROUP', 'DESTROY', 's', 'g');
