@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { differentialServers, type Pair } from './support/differential.js';
 import { RawClient, type Reply } from './support/raw-client.js';
+import { Engine } from '../src/embedded.js';
 
 /** Runs the same body in RESP2 and in RESP3 (after HELLO 3) on a fresh pair. */
 async function bothProtocols(servers: ReturnType<typeof differentialServers>, body: (t: Pair) => Promise<void>): Promise<void> {
@@ -388,6 +389,8 @@ describe('streams: differential against Redis 7.0', () => {
         const ra = a.send('XREAD', 'BLOCK', '0', 'STREAMS', 'nokey', 's', '0', '$');
         const rb = b.send('XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>');
         await waitBlocked(ctl, 2);
+        // A change that adds nothing new (XDEL) leaves them blocked.
+        await w.send('XDEL', 's', '1-0');
         await w.send('XADD', 'nokey', '5-0', 'f', 'v');
         await w.send('XADD', 's', '7-0', 'f', 'new', 'g', 'h');
         for (const r of await Promise.all([ra, rb])) out.push(r.raw.toString('latin1'));
@@ -414,6 +417,103 @@ describe('streams: differential against Redis 7.0', () => {
       }
       assert.deepEqual(replies[1], replies[0], `RESP${proto}`);
     }
+  });
+
+  it('generic commands on streams: TYPE, DEL, EXISTS, RENAME, COPY, MOVE, SCAN TYPE, SORT, WATCH', async () => {
+    await bothProtocols(servers, async (t) => {
+      await t.do('XADD', 's', '1-0', 'f', 'v');
+      await t.do('XGROUP', 'CREATE', 's', 'g', '0');
+      await t.do('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>');
+      await t.do('COPY', 's', 'c');
+      await t.do('XADD', 's', '2-0', 'f', 'w');
+      await t.do('XLEN', 'c');
+      await t.do('XINFO', 'GROUPS', 'c');
+      await t.do('XPENDING', 'c', 'g');
+      await t.do('RENAME', 'c', 'r');
+      await t.do('XRANGE', 'r', '-', '+');
+      await t.do('MOVE', 'r', '5');
+      await t.do('EXISTS', 'r');
+      await t.do('SELECT', '5');
+      await t.do('TYPE', 'r');
+      await t.do('XLEN', 'r');
+      await t.do('SELECT', '0');
+      await t.do('SET', 'str', 'v');
+      await t.unordered('SCAN', '0', 'TYPE', 'stream');
+      await t.error('SORT', 's');
+      await t.error('GET', 's');
+      await t.error('LPUSH', 's', 'x');
+      await t.do('DEL', 's');
+      await t.do('EXISTS', 's');
+      await t.do('WATCH', 'w');
+      const r = await servers.pair();
+      await r.do('XADD', 'w', '1-0', 'f', 'v');
+      await t.do('MULTI');
+      await t.do('PING');
+      await t.do('EXEC');
+      r.close();
+    });
+  });
+
+  it('keyspace notifications (class t): xadd, xtrim, xdel, xsetid, xgroup-*', async () => {
+    const t = await servers.pair();
+    const sub = await servers.pair();
+    await t.do('FLUSHALL');
+    await t.do('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    await sub.do('PSUBSCRIBE', '__key*__:*');
+    for (const cmd of [
+      ['XADD', 's', '1-0', 'f', 'v'],
+      ['XADD', 's', 'MAXLEN', '1', '2-0', 'f', 'v'],
+      ['XADD', 's', 'MAXLEN', '5', '3-0', 'f', 'v'],
+      ['XTRIM', 's', 'MAXLEN', '1'],
+      ['XTRIM', 's', 'MAXLEN', '1'],
+      ['XDEL', 's', '3-0'],
+      ['XDEL', 's', '3-0'],
+      ['XSETID', 's', '10-0'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XGROUP', 'CREATE', 'mk', 'g', '$', 'MKSTREAM'],
+      ['XGROUP', 'CREATECONSUMER', 's', 'g', 'c'],
+      ['XADD', 's', '11-0', 'f', 'v'],
+      ['XREADGROUP', 'GROUP', 'g', 'c2', 'STREAMS', 's', '>'],
+      ['XCLAIM', 's', 'g', 'c3', '0', '11-0'],
+      ['XAUTOCLAIM', 's', 'g', 'c4', '0', '0'],
+      ['XGROUP', 'SETID', 's', 'g', '0'],
+      ['XGROUP', 'DELCONSUMER', 's', 'g', 'c'],
+      ['XGROUP', 'DESTROY', 's', 'g'],
+      ['XADD', 'nomk', 'NOMKSTREAM', '*', 'f', 'v'],
+      ['DEL', 's'],
+      ['PUBLISH', 'done', 'x'],
+    ]) {
+      await t.do(...cmd);
+    }
+    await t.do('CONFIG', 'SET', 'notify-keyspace-events', '');
+    const collect = async (c: RawClient): Promise<string[]> => {
+      const out: string[] = [];
+      for (;;) {
+        const raw = (await c.read()).raw.toString('latin1');
+        if (raw.includes('__keyspace@0__:s') && raw.includes('$3\r\ndel\r\n')) return out;
+        out.push(raw.replace(/\r\n/g, ' '));
+      }
+    };
+    const [redis, ours] = await Promise.all([collect(sub.redis), collect(sub.ours)]);
+    assert.deepEqual(ours, redis);
+    assert.ok(redis.some((m) => m.includes('xgroup-createconsumer')));
+    t.close();
+    sub.close();
+  });
+
+  it('used_memory stays equal to its recount through stream commands', () => {
+    const engine = new Engine();
+    const ks = engine.context.keyspace;
+    const cmds: string[][] = [];
+    for (let i = 1; i <= 300; i++) cmds.push(['XADD', 's', `${i}-0`, i % 3 === 0 ? 'other' : 'f', 'v'.repeat(i % 50)]);
+    cmds.push(['XDEL', 's', '5-0', '150-0'], ['XTRIM', 's', 'MAXLEN', '~', '120'], ['XTRIM', 's', 'MINID', '260']);
+    cmds.push(['XGROUP', 'CREATE', 's', 'g', '0'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>'], ['XACK', 's', 'g', '270-0']);
+    cmds.push(['COPY', 's', 's2'], ['XSETID', 's', '1000-0'], ['XTRIM', 's', 'MAXLEN', '0'], ['DEL', 's2']);
+    for (const cmd of cmds) {
+      engine.call(...cmd);
+      assert.equal(ks.usedMemory, ks.usedMemoryFromScratch(), `after ${cmd.join(' ')}`);
+    }
+    assert.equal(engine.call('XLEN', 's'), 0);
   });
 });
 

@@ -45,7 +45,7 @@ interface Waiter {
   readonly type: WaitType;
   readonly serve: Serve;
   /** Stream waiters: whether the stream now has what the client waits for (newer entries). */
-  readonly wants?: (stream: Stream) => boolean;
+  readonly wants?: (key: string, stream: Stream) => boolean;
   timer: NodeJS.Timeout | null;
 }
 
@@ -106,7 +106,7 @@ export class Blocking {
   }
 
   /** Blocks `client` on `keys` (duplicates ignored) for `timeoutMs` (0 = forever). */
-  block(client: Client, keys: readonly string[], type: WaitType, timeoutMs: number, serve: Serve, wants?: (stream: Stream) => boolean): void {
+  block(client: Client, keys: readonly string[], type: WaitType, timeoutMs: number, serve: Serve, wants?: (key: string, stream: Stream) => boolean): void {
     const w: Waiter = { client, db: client.db, keys: [...new Set(keys)], type, serve, wants, timer: null };
     let perDb = this.waiting.get(w.db);
     if (perDb === undefined) this.waiting.set(w.db, (perDb = new Map()));
@@ -203,7 +203,7 @@ export class Blocking {
   /** Streams are not consumed: every waiter that wants the new entries is served, in order. */
   private serveStream(db: Database, key: string, queue: readonly Waiter[], stream: Stream): void {
     for (const w of [...queue]) {
-      if (w.type !== 'stream' || !w.wants!(stream)) continue;
+      if (w.type !== 'stream' || !w.wants!(key, stream)) continue;
       this.remove(w);
       try {
         w.serve(db, key, stream);

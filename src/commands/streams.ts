@@ -555,16 +555,11 @@ function xread(c: Client, args: string[]): void {
       c.reply.bulk(key);
       replyRead(c, s, gt, blockCount, read, false);
     },
-    (s) => {
-      for (const [key, gt] of gts) {
-        if (gr === null && s.lastId > gt) return true;
-        if (gr !== null) {
-          const group = s.groups.get(gr.group);
-          if (group === undefined || s.lastId > group.lastId) return true;
-        }
-        void key;
-      }
-      return false;
+    // Ready when the stream has an ID past what the client has (XREAD's ID or the group's last
+    // delivered one), or when its group is gone (NOGROUP). Compares with the last ID, as Redis does.
+    (key, s) => {
+      const gt = wantedAfter(key, s);
+      return gt === null || s.lastId > gt;
     },
   );
 }
