@@ -26,8 +26,6 @@ const EXPIRE_FAST_LIMIT = 2 ** 43;
 const SHARED_INTEGERS = 10000;
 /** OBJECT REFCOUNT of a shared object (OBJ_SHARED_REFCOUNT). */
 const SHARED_REFCOUNT = 2147483647;
-/** Counter a key starts with under an LFU policy (LFU_INIT_VAL). */
-const LFU_INIT_VAL = 5;
 /** Strings up to this length are stored inline with their object header (embstr). */
 const EMBSTR_LIMIT = 44;
 
@@ -441,9 +439,8 @@ export const keyCommands: CommandDef[] = [
     handler(c, args) {
       if (objectLookup(c, args[2]) === undefined) return;
       if (!isLfuPolicy(c)) throw new ReplyError(ERR_FREQ_NO_LFU);
-      // A key a volatile-lfu policy does not track (no TTL) has kept its starting counter.
-      const freq = c.db.frequency(args[2]);
-      c.reply.integer(freq === -1 ? LFU_INIT_VAL : freq);
+      // Both LFU policies count every key (engine/eviction/lfu.ts), so a live key has a counter.
+      c.reply.integer(c.db.frequency(args[2]));
     },
   },
   { name: 'expire', handler: (c, args) => expireGeneric(c, args, 'expire', 1000, true) },

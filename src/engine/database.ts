@@ -4,7 +4,6 @@ import { HashIndex, hashKey } from './hash-index.js';
 import { EXPIRE_OVERHEAD, KEY_OVERHEAD, keyUsage, valueUsage, valueUsageFromScratch } from './memory.js';
 import type { EvictionPolicy } from './eviction/policy.js';
 import { RedisLfu } from './eviction/lfu.js';
-import { VolatileOnly } from './eviction/volatile.js';
 
 /**
  * One of the numbered databases: a slot table in the style of lru-cache's parallel arrays, with
@@ -338,8 +337,7 @@ export class Database {
   /** LFU counter of a key as OBJECT FREQ shows it, or -1 if the policy keeps none. */
   frequency(key: string): number {
     const slot = this.find(key, hashKey(key));
-    let p = this.policy;
-    if (p instanceof VolatileOnly) p = p.inner;
+    const p = this.policy;
     return slot !== -1 && p instanceof RedisLfu && p.has(slot) ? p.frequency(slot) : -1;
   }
 

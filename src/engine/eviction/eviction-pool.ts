@@ -50,6 +50,15 @@ export abstract class SampledPolicy extends SlotTable implements EvictionPolicy 
     this.inserted(slot);
   }
 
+  /**
+   * A key stops being an eviction candidate (a volatile policy's key lost its TTL); a pool entry
+   * for it goes stale too, as Redis's pool entry no longer found in the expires dict.
+   */
+  protected uncandidate(slot: number): void {
+    this.candidates.delete(slot);
+    this.gen[slot] = this.nextGen++;
+  }
+
   /** Per-policy initialisation of a new key (access clock, LFU counter, candidate set). */
   protected abstract inserted(slot: number): void;
 

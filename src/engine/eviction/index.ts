@@ -1,5 +1,5 @@
 import { ExactLru } from './lru.js';
-import { RedisLfu, type LfuOptions } from './lfu.js';
+import { RedisLfu, VolatileLfu, type LfuOptions } from './lfu.js';
 import type { EvictionPolicy, Now, Rng } from './policy.js';
 import { RandomPolicy } from './random.js';
 import { S3Fifo } from './s3fifo.js';
@@ -50,7 +50,7 @@ export function createPolicy(name: PolicyName, o: PolicyOptions): EvictionPolicy
     case 'volatile-lru':
       return new VolatileOnly(new ExactLru());
     case 'volatile-lfu':
-      return new VolatileOnly(new RedisLfu(o.rng, o.now, o.lfu));
+      return new VolatileLfu(o.rng, o.now, o.lfu);
     case 'volatile-random':
       return new VolatileOnly(new RandomPolicy(o.rng));
     case 'volatile-ttl':
@@ -60,5 +60,5 @@ export function createPolicy(name: PolicyName, o: PolicyOptions): EvictionPolicy
   }
 }
 
-export { ExactLru, RandomPolicy, RedisLfu, S3Fifo, VolatileOnly, VolatileTtl, WTinyLfu };
+export { ExactLru, RandomPolicy, RedisLfu, S3Fifo, VolatileLfu, VolatileOnly, VolatileTtl, WTinyLfu };
 export { SampledLru } from './sampled-lru.js';

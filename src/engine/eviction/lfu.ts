@@ -23,7 +23,7 @@ export interface LfuOptions {
  *   (not an exact minimum), so its hit ratio is Redis's, sampling noise included.
  */
 export class RedisLfu extends SampledPolicy {
-  readonly name = 'allkeys-lfu';
+  readonly name: string = 'allkeys-lfu';
   private counter = new Uint8Array(16);
   private decrTime = new Uint16Array(16);
   private logFactor: number;
@@ -88,5 +88,25 @@ export class RedisLfu extends SampledPolicy {
 
   protected score(slot: number): number {
     return 255 - this.frequency(slot);
+  }
+}
+
+/**
+ * volatile-lfu: Redis keeps an LFU counter in every object whatever its TTL (OBJECT FREQ shows
+ * it), but evicts only keys with a TTL. So every key is counted here, and only keys with a TTL
+ * are eviction candidates (VolatileOnly would not count keys without one).
+ */
+export class VolatileLfu extends RedisLfu {
+  override readonly name = 'volatile-lfu';
+
+  protected override inserted(slot: number): void {
+    super.inserted(slot);
+    this.candidates.delete(slot);
+  }
+
+  override setExpire(slot: number, when: number): void {
+    if (!this.has(slot)) return;
+    if (when > 0) this.candidates.add(slot);
+    else this.uncandidate(slot);
   }
 }

@@ -21,7 +21,7 @@ export class VolatileTtl extends SampledPolicy {
     if (!this.has(slot)) return;
     this.expireAt[slot] = when;
     if (when > 0) this.candidates.add(slot);
-    else this.candidates.delete(slot);
+    else this.uncandidate(slot);
   }
 
   protected score(slot: number): number {
