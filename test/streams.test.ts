@@ -177,6 +177,29 @@ describe('streams: differential against Redis 7.0', () => {
     });
   });
 
+  it('listpack nodes as Redis splits them (XINFO radix-tree-keys/nodes, approximate trims) through XDEL and XTRIM', async () => {
+    await bothProtocols(servers, async (t) => {
+      const sizes = [1000, 300, 10, 2000, 50, 4000, 5];
+      for (let i = 1; i <= 260; i++) {
+        const n = sizes[i % sizes.length];
+        const fields = i % 5 === 0 ? ['a', 'x'.repeat(n), 'b', String(i)] : ['f', 'y'.repeat(n)];
+        await t.do('XADD', 's', `${i}-1`, ...fields);
+        if (i % 20 === 0) await t.do('XINFO', 'STREAM', 's');
+      }
+      await t.do('XDEL', 's', '1-1', '2-1', '3-1', '4-1', '5-1', '6-1', '7-1');
+      await t.do('XINFO', 'STREAM', 's');
+      await t.do('XTRIM', 's', 'MAXLEN', '~', '200');
+      await t.do('XINFO', 'STREAM', 's');
+      await t.do('XTRIM', 's', 'MINID', '100');
+      await t.do('XINFO', 'STREAM', 's');
+      await t.do('XDEL', 's', '259-1', '260-1', '258-1');
+      await t.do('XADD', 's', '500-1', 'f', 'v');
+      await t.do('XINFO', 'STREAM', 's');
+      await t.do('XTRIM', 's', 'MINID', '~', '200');
+      await t.do('XINFO', 'STREAM', 's');
+    });
+  });
+
   it('XDEL, XSETID and XINFO STREAM', async () => {
     await bothProtocols(servers, async (t) => {
       for (let i = 1; i <= 5; i++) await t.do('XADD', 's', `${i}-0`, 'f', String(i));

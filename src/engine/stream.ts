@@ -45,6 +45,8 @@ export interface StreamEntry {
 
 /** A listpack node: its live and deleted entry counts, its bytes, its master fields. */
 interface StreamNode {
+  /** The ID of the entry that created the node: its key in Redis's radix tree. */
+  readonly masterId: StreamId;
   live: number;
   deleted: number;
   bytes: number;
@@ -143,7 +145,7 @@ export class Stream implements ContainerValue {
   private head = 0;
   private readonly nodes = new Map<number, StreamNode>();
   private nextNode = 0;
-  /** The node new entries go to, while it exists. */
+  /** The last node (new entries go there while it has room); -1 when there is none. */
   private tailNode = -1;
   lastId: StreamId = 0n;
   maxDeletedId: StreamId = 0n;
@@ -172,10 +174,13 @@ export class Stream implements ContainerValue {
     return this.nodes.size;
   }
 
-  /** Radix tree nodes: for n keys of 16 bytes, roughly Redis's count (exact for 0 and 1 key). */
+  /**
+   * Nodes of Redis's radix tree over the nodes' master IDs (16 bytes, big endian): the compressed
+   * trie's nodes, counted from the keys (XINFO STREAM's radix-tree-nodes).
+   */
   get radixNodes(): number {
-    const n = this.nodes.size;
-    return n <= 1 ? n + 1 : 2 * n + 1;
+    const keys = [...this.nodes.values()].map((n) => n.masterId.toString(16).padStart(32, '0')).sort();
+    return keys.length === 0 ? 1 : raxNodes(keys, 0, keys.length, 0);
   }
 
   get firstId(): StreamId {
@@ -202,7 +207,7 @@ export class Stream implements ContainerValue {
     if (node === undefined) {
       const master: string[] = [];
       for (let i = 0; i < fields.length; i += 2) master.push(fields[i]);
-      node = { live: 0, deleted: 0, bytes: nodeHeader(master), master };
+      node = { masterId: id, live: 0, deleted: 0, bytes: nodeHeader(master), master };
       this.nodeBytes += node.bytes + RAX_NODE;
       this.tailNode = this.nextNode++;
       this.nodes.set(this.tailNode, node);
@@ -293,7 +298,11 @@ export class Stream implements ContainerValue {
     if (node.live === 0) {
       this.nodeBytes -= nodeHeader(node.master) + RAX_NODE;
       this.nodes.delete(e.node);
-      if (this.tailNode === e.node) this.tailNode = -1;
+      // New entries go to the last node left, as Redis appends to the rax's last listpack.
+      if (this.tailNode === e.node) {
+        this.tailNode = -1;
+        for (const k of this.nodes.keys()) if (k > this.tailNode) this.tailNode = k;
+      }
     }
   }
 
@@ -406,6 +415,26 @@ export class Stream implements ContainerValue {
     for (const node of this.nodes.values()) nodes += nodeHeader(node.master) + RAX_NODE;
     return ROBJ + STREAM_BASE + nodes + entries;
   }
+}
+
+/**
+ * Nodes of a rax holding the sorted keys [lo, hi), all equal up to byte `depth` (keys are hex,
+ * two characters a byte): a compressed node for a longer common prefix, a branching node, then
+ * each branch; a single key is a compressed node for its rest and its leaf.
+ */
+function raxNodes(keys: readonly string[], lo: number, hi: number, depth: number): number {
+  if (hi - lo === 1) return depth < 16 ? 2 : 1;
+  const byte = (k: string, d: number): string => k.slice(2 * d, 2 * d + 2);
+  let l = depth;
+  while (byte(keys[lo], l) === byte(keys[hi - 1], l)) l++;
+  let n = (l > depth ? 1 : 0) + 1;
+  for (let i = lo; i < hi; ) {
+    let j = i + 1;
+    while (j < hi && byte(keys[j], l) === byte(keys[i], l)) j++;
+    n += raxNodes(keys, i, j, l + 1);
+    i = j;
+  }
+  return n;
 }
 
 /** A node's listpack header, end byte and master entry (counts, fields, terminator). */
