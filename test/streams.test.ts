@@ -261,6 +261,10 @@ describe('streams: differential against Redis 7.0', () => {
       await t.error('XREAD', 'FOO', 'STREAMS', 'a', '0');
       await t.error('XREAD', 'COUNT', '1');
       await t.error('XREAD', 'STREAMS');
+      await t.do('COMMAND', 'GETKEYS', 'XREAD', 'COUNT', '1', 'STREAMS', 'a', 'b', '0', '0');
+      await t.do('COMMAND', 'GETKEYS', 'XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'a', 'b', '>', '>');
+      await t.error('COMMAND', 'GETKEYS', 'XREAD', 'STREAMS', 'a');
+      await t.do('COMMAND', 'GETKEYS', 'XADD', 'k', '*', 'f', 'v');
       await t.do('MULTI');
       await t.do('XREAD', 'BLOCK', '0', 'STREAMS', 'a', '$');
       await t.do('EXEC');
