@@ -1,10 +1,10 @@
 import type { Client } from './client.js';
 import { ERR, sanitizeError } from './errors.js';
-import { ReplyError, ValueReply } from './reply.js';
+import { ReplyError } from './reply.js';
 import { EVICT_FAIL } from '../engine/keyspace.js';
 import { systemClock } from '../engine/clock.js';
 import type { Command } from './table.js';
-import { flagTransaction, queueCommand, queuedDenyOom } from './transactions.js';
+import { abortTransaction, flagTransaction, queueCommand, queuedDenyOom } from './transactions.js';
 import { trackingAfterCommand, trackingBeforeCommand } from './tracking.js';
 
 /**
@@ -108,7 +108,7 @@ function outOfMemory(client: Client, cmd: Command): boolean {
   if (!refuse) return false;
   if (exec) {
     // execCommandAbort: the transaction is discarded and EXEC answers why.
-    discardTransaction(client);
+    abortTransaction(client);
     cmd.rejectedCalls++;
     client.reply.error(`EXECABORT Transaction discarded because of: ${OOM_ERROR}`);
     client.server.stats.totalErrorReplies++;
@@ -116,17 +116,6 @@ function outOfMemory(client: Client, cmd: Command): boolean {
   }
   reject(client, cmd, OOM_ERROR);
   return true;
-}
-
-/** Ends the client's transaction through DISCARD's own handler, its reply dropped. */
-function discardTransaction(client: Client): void {
-  const sink = client.reply;
-  client.reply = new ValueReply();
-  try {
-    client.server.commands.get('discard')!.handler!(client, ['discard']);
-  } finally {
-    client.reply = sink;
-  }
 }
 
 const SUBSCRIBED_MODE_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);

@@ -218,6 +218,11 @@ export function queuedDenyOom(c: Client): boolean {
   return states.get(c)?.denyOom === true;
 }
 
+/** Dispatch: EXEC refused before it ran (out of memory) ends the transaction as Redis's execCommandAbort. */
+export function abortTransaction(c: Client): void {
+  transactionsOf(c.server).discard(c, stateOf(c));
+}
+
 /** Dispatch: a command was refused inside MULTI, so EXEC must abort. */
 export function flagTransaction(c: Client): void {
   stateOf(c).dirtyExec = true;
