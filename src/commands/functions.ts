@@ -96,6 +96,14 @@ function librariesOf(server: ServerContext): Libraries {
   return l;
 }
 
+/** INFO memory's function figures, without creating the registry. */
+export function functionsInfoOf(server: ServerContext): { functions: number; libraries: number; codeBytes: number } {
+  const l = registries.get(server);
+  let codeBytes = 0;
+  for (const lib of l?.byName.values() ?? []) codeBytes += lib.code.length;
+  return { functions: l?.functions.size ?? 0, libraries: l?.byName.size ?? 0, codeBytes };
+}
+
 function fcall(c: Client, args: string[], ro: boolean): void {
   const entry = librariesOf(c.server).functions.get(args[1]);
   if (entry === undefined) throw new ReplyError('ERR Function not found');

@@ -4,6 +4,8 @@ import type { ServerContext } from './server-context.js';
 import type { Command } from './table.js';
 import { REDIS_VERSION } from './connection.js';
 import { memoryFigures } from './memory.js';
+import { functionsInfoOf } from './functions.js';
+import { scriptingMemoryOf } from '../scripting/vm.js';
 
 /**
  * INFO's text, section by section, with Redis 7.0's field names and formats (server.c
@@ -157,6 +159,8 @@ function memorySection(c: Client): Lines {
   const maxmemory = BigInt(c.server.config.get('maxmemory') ?? '0');
   const heap = m.heapUsed + m.external;
   const allocated = m.heapTotal + m.external;
+  const lua = scriptingMemoryOf(c.server);
+  const fns = functionsInfoOf(c.server);
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -174,19 +178,19 @@ function memorySection(c: Client): Lines {
     ['allocator_resident', m.rss],
     ['total_system_memory', os.totalmem()],
     ['total_system_memory_human', bytesToHuman(os.totalmem())],
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', '0B'],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', '0B'],
-    ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', '0B'],
+    ['used_memory_lua', lua.evalVm],
+    ['used_memory_vm_eval', lua.evalVm],
+    ['used_memory_lua_human', bytesToHuman(lua.evalVm)],
+    ['used_memory_scripts_eval', lua.scriptBytes],
+    ['number_of_cached_scripts', lua.cachedScripts],
+    ['number_of_functions', fns.functions],
+    ['number_of_libraries', fns.libraries],
+    ['used_memory_vm_functions', lua.functionVm],
+    ['used_memory_vm_total', lua.evalVm + lua.functionVm],
+    ['used_memory_vm_total_human', bytesToHuman(lua.evalVm + lua.functionVm)],
+    ['used_memory_functions', fns.codeBytes],
+    ['used_memory_scripts', lua.scriptBytes + fns.codeBytes],
+    ['used_memory_scripts_human', bytesToHuman(lua.scriptBytes + fns.codeBytes)],
     ['maxmemory', String(maxmemory)],
     ['maxmemory_human', bytesToHuman(Number(maxmemory))],
     ['maxmemory_policy', cfg.maxmemoryPolicy],

@@ -387,6 +387,19 @@ export class ScriptVm {
     this.open();
   }
 
+  /** Bytes the Lua state holds (collectgarbage('count'), Redis's lua_gc(LUA_GCCOUNT)), for INFO memory. */
+  memoryBytes(): number {
+    if (this.L === 0 || this.suspended !== null) return 0;
+    const api = this.w.api;
+    const L = this.L;
+    const top = api.lua_gettop(L);
+    api.lua_getglobal(L, this.w.cstr('collectgarbage'));
+    this.w.pushString(L, 'count');
+    const kb = api.lua_pcallk(L, 1, 1, 0, 0, 0) === 0 ? api.lua_tonumberx(L, -1, 0) : 0;
+    api.lua_settop(L, top);
+    return Math.round(kb * 1024);
+  }
+
   close(): void {
     if (this.L === 0) return;
     closer.unregister(this);
@@ -847,6 +860,14 @@ export function functionVmOf(server: ServerContext): ScriptVm {
   let vm = functionVms.get(server);
   if (vm === undefined) functionVms.set(server, (vm = new ScriptVm(server, true)));
   return vm;
+}
+
+/** INFO memory's scripting figures, without creating a VM that was never used. */
+export function scriptingMemoryOf(server: ServerContext): { evalVm: number; cachedScripts: number; scriptBytes: number; functionVm: number } {
+  const e = evalVms.get(server);
+  let scriptBytes = 0;
+  for (const script of e?.scripts.values() ?? []) scriptBytes += script.body.length;
+  return { evalVm: e?.memoryBytes() ?? 0, cachedScripts: e?.scripts.size ?? 0, scriptBytes, functionVm: functionVms.get(server)?.memoryBytes() ?? 0 };
 }
 
 /** The VM whose script is suspended past busy-reply-threshold, if any (SCRIPT/FUNCTION KILL). */
