@@ -439,6 +439,16 @@ describe('streams: differential against Redis 7.0', () => {
         await waitBlocked(ctl, 1);
         await w.send('XGROUP', 'DESTROY', 's', 'g');
         out.push((await rg).raw.toString('latin1'));
+        // Deleting the key answers XREADGROUP readers (UNBLOCKED); XREAD readers keep waiting.
+        await w.send('XGROUP', 'CREATE', 's', 'g', '$');
+        const rd = b.send('XREADGROUP', 'GROUP', 'g', 'c1', 'BLOCK', '0', 'STREAMS', 's', '>');
+        const rx = a.send('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$');
+        await waitBlocked(ctl, 2);
+        await w.send('DEL', 's');
+        out.push((await rd).raw.toString('latin1'));
+        await waitBlocked(ctl, 1);
+        await w.send('XADD', 's', '20-0', 'f', 'v');
+        out.push((await rx).raw.toString('latin1'));
         for (const c of [a, b, w, ctl]) c.close();
         replies.push(out);
       }

@@ -36,7 +36,7 @@ import { writeTyped } from './lookup.js';
 type WaitType = 'list' | 'zset' | 'stream';
 
 /** Serves a waiter from `key`, which holds a non-empty value of its type; writes its reply. */
-type Serve = (db: Database, key: string, value: List | ZSet | Stream) => void;
+type Serve = (db: Database, key: string, value: List | ZSet | Stream | undefined) => void;
 
 interface Waiter {
   readonly client: Client;
@@ -44,8 +44,8 @@ interface Waiter {
   readonly keys: readonly string[];
   readonly type: WaitType;
   readonly serve: Serve;
-  /** Stream waiters: whether the stream now has what the client waits for (newer entries). */
-  readonly wants?: (key: string, stream: Stream) => boolean;
+  /** Stream waiters: whether the stream (undefined: gone) now has what the client waits for. */
+  readonly wants?: (key: string, stream: Stream | undefined) => boolean;
   timer: NodeJS.Timeout | null;
 }
 
@@ -106,7 +106,7 @@ export class Blocking {
   }
 
   /** Blocks `client` on `keys` (duplicates ignored) for `timeoutMs` (0 = forever). */
-  block(client: Client, keys: readonly string[], type: WaitType, timeoutMs: number, serve: Serve, wants?: (key: string, stream: Stream) => boolean): void {
+  block(client: Client, keys: readonly string[], type: WaitType, timeoutMs: number, serve: Serve, wants?: (key: string, stream: Stream | undefined) => boolean): void {
     const w: Waiter = { client, db: client.db, keys: [...new Set(keys)], type, serve, wants, timer: null };
     let perDb = this.waiting.get(w.db);
     if (perDb === undefined) this.waiting.set(w.db, (perDb = new Map()));
@@ -175,12 +175,19 @@ export class Blocking {
    * another type goes to the back of the queue (Redis rotates it), and stays blocked.
    */
   private serveKey(db: Database, key: string): void {
-    const queue = this.waiting.get(db)?.get(key);
+    let queue = this.waiting.get(db)?.get(key);
     if (queue === undefined) return;
     this.server.keyspace.tick();
+    const current = db.peek(key);
+    if (current instanceof Stream) return this.serveStream(db, key, queue, current);
+    if (queue.some((w) => w.type === 'stream')) {
+      // The stream is gone (deleted or replaced): XREADGROUP readers are answered with an error.
+      this.serveStream(db, key, queue, undefined);
+      queue = this.waiting.get(db)?.get(key);
+      if (queue === undefined) return;
+    }
     for (let n = queue.length; n > 0 && queue.length > 0; n--) {
       const value = db.peek(key);
-      if (value instanceof Stream) return this.serveStream(db, key, queue, value);
       if (!(value instanceof List || value instanceof ZSet) || value.size === 0) return;
       const w = queue[0];
       if (w.type !== value.type) {
@@ -201,7 +208,7 @@ export class Blocking {
   }
 
   /** Streams are not consumed: every waiter that wants the new entries is served, in order. */
-  private serveStream(db: Database, key: string, queue: readonly Waiter[], stream: Stream): void {
+  private serveStream(db: Database, key: string, queue: readonly Waiter[], stream: Stream | undefined): void {
     for (const w of [...queue]) {
       if (w.type !== 'stream' || !w.wants!(key, stream)) continue;
       this.remove(w);

@@ -540,6 +540,7 @@ function xread(c: Client, args: string[]): void {
     'stream',
     timeout,
     (db2, key, value) => {
+      if (value === undefined) throw new ReplyError('UNBLOCKED the stream key no longer exists');
       const s = value as Stream;
       const gt = wantedAfter(key, s);
       if (gt === null) throw new ReplyError('NOGROUP the consumer group this client was blocked on no longer exists');
@@ -556,8 +557,10 @@ function xread(c: Client, args: string[]): void {
       replyRead(c, s, gt, blockCount, read, false);
     },
     // Ready when the stream has an ID past what the client has (XREAD's ID or the group's last
-    // delivered one), or when its group is gone (NOGROUP). Compares with the last ID, as Redis does.
+    // delivered one), or when its group (NOGROUP) or, for XREADGROUP, the key itself is gone.
+    // Compares with the last ID, as Redis does.
     (key, s) => {
+      if (s === undefined) return gr !== null;
       const gt = wantedAfter(key, s);
       return gt === null || s.lastId > gt;
     },
