@@ -256,6 +256,8 @@ describe('streams: differential against Redis 7.0', () => {
       await t.error('XREAD', 'COUNT', 'x', 'STREAMS', 'a', '0');
       await t.error('XREAD', 'BLOCK', 'x', 'STREAMS', 'a', '0');
       await t.error('XREAD', 'BLOCK', '-1', 'STREAMS', 'a', '0');
+      await t.do('XREAD', 'BLOCK', '9223372036854775807', 'STREAMS', 'a', '0');
+      await t.error('XREAD', 'BLOCK', '9223372036854775808', 'STREAMS', 'a', '0');
       await t.error('XREAD', 'GROUP', 'g', 'c', 'STREAMS', 'a', '0');
       await t.error('XREAD', 'NOACK', 'STREAMS', 'a', '0');
       await t.error('XREAD', 'FOO', 'STREAMS', 'a', '0');
