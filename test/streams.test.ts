@@ -197,6 +197,14 @@ describe('streams: differential against Redis 7.0', () => {
       await t.do('XINFO', 'STREAM', 's');
       await t.do('XTRIM', 's', 'MINID', '~', '200');
       await t.do('XINFO', 'STREAM', 's');
+      await t.do('MEMORY', 'USAGE', 's');
+      for (let i = 1; i <= 120; i++) await t.do('XADD', 'm', `${i}-${i % 3}`, 'field', `value${i}`);
+      await t.do('MEMORY', 'USAGE', 'm');
+      await t.do('XADD', 'one', '1-1', 'a', '1');
+      await t.do('MEMORY', 'USAGE', 'one');
+      await t.do('XGROUP', 'CREATE', 'empty', 'g', '$', 'MKSTREAM');
+      await t.do('XGROUP', 'DESTROY', 'empty', 'g');
+      await t.do('MEMORY', 'USAGE', 'empty');
     });
   });
 

@@ -43,13 +43,18 @@ export interface StreamEntry {
   readonly node: number;
 }
 
-/** A listpack node: its live and deleted entry counts, its bytes, its master fields. */
+/**
+ * A listpack node: its live and deleted entry counts, its bytes (deleted entries stay in the
+ * listpack, flagged, until the node is freed), its allocation, its master fields.
+ */
 interface StreamNode {
   /** The ID of the entry that created the node: its key in Redis's radix tree. */
   readonly masterId: StreamId;
   live: number;
   deleted: number;
   bytes: number;
+  /** Allocated bytes: preallocated for the tail node, shrunk to fit once another node follows. */
+  alloc: number;
   readonly master: readonly string[];
 }
 
@@ -135,9 +140,15 @@ export class ConsumerGroup {
   ) {}
 }
 
-/** sizeof(stream) with its rax, and a rax node with its key (what objectComputeSize counts). */
-const STREAM_BASE = mallocSize(104) + mallocSize(24);
-const RAX_NODE = 48;
+/** sizeof(stream) in 7.0. */
+const STREAM_STRUCT = 80;
+/** streamRadixTreeMemoryUsage: per element (a stream ID) and per node (raxNode + 30 longs). */
+const RAX_PER_ELEMENT = 16;
+const RAX_PER_NODE = 4 + 8 * 30;
+/** A new node's listpack is preallocated (STREAM_LISTPACK_MAX_PRE_ALLOCATE). */
+const LISTPACK_PREALLOC = 4096;
+/** MEMORY USAGE's default SAMPLES: the first listpacks stand for the others. */
+const SAMPLES = 5;
 
 export class Stream implements ContainerValue {
   readonly type = 'stream' as const;
@@ -151,9 +162,8 @@ export class Stream implements ContainerValue {
   maxDeletedId: StreamId = 0n;
   entriesAdded = 0;
   readonly groups = new Map<string, ConsumerGroup>();
-  private entryBytes = 0;
-  /** Listpack headers and master entries of the nodes. */
-  private nodeBytes = 0;
+  /** Radix tree node count, recomputed when nodes come or go (-1: stale). */
+  private raxNodeCount = 1;
 
   /** Entries, not keys: an empty stream is still a stream (Redis never deletes it on its own). */
   get length(): number {
@@ -179,8 +189,8 @@ export class Stream implements ContainerValue {
    * trie's nodes, counted from the keys (XINFO STREAM's radix-tree-nodes).
    */
   get radixNodes(): number {
-    const keys = [...this.nodes.values()].map((n) => n.masterId.toString(16).padStart(32, '0')).sort();
-    return keys.length === 0 ? 1 : raxNodes(keys, 0, keys.length, 0);
+    if (this.raxNodeCount === -1) this.raxNodeCount = raxNodeCount(this.nodes.values());
+    return this.raxNodeCount;
   }
 
   get firstId(): StreamId {
@@ -202,21 +212,25 @@ export class Stream implements ContainerValue {
     let node = this.tailNode >= 0 ? this.nodes.get(this.tailNode) : undefined;
     if (node !== undefined) {
       const maxBytes = nodeMaxBytes === 0 || nodeMaxBytes > 2 ** 30 ? 2 ** 30 : nodeMaxBytes;
-      if (node.bytes + totalLen >= maxBytes || (nodeMaxEntries > 0 && node.live + node.deleted >= nodeMaxEntries)) node = undefined;
+      if (node.bytes + totalLen >= maxBytes || (nodeMaxEntries > 0 && node.live + node.deleted >= nodeMaxEntries)) {
+        node.alloc = mallocSize(node.bytes); // lpShrinkToFit
+        node = undefined;
+      }
     }
     if (node === undefined) {
       const master: string[] = [];
       for (let i = 0; i < fields.length; i += 2) master.push(fields[i]);
-      node = { masterId: id, live: 0, deleted: 0, bytes: nodeHeader(master), master };
-      this.nodeBytes += node.bytes + RAX_NODE;
+      const prealloc = nodeMaxBytes > 0 && nodeMaxBytes < LISTPACK_PREALLOC ? nodeMaxBytes : LISTPACK_PREALLOC;
+      const bytes = nodeHeader(master);
+      node = { masterId: id, live: 0, deleted: 0, bytes, alloc: mallocSize(Math.max(prealloc, bytes)), master };
       this.tailNode = this.nextNode++;
       this.nodes.set(this.tailNode, node);
+      this.raxNodeCount = -1;
     }
-    const bytes = entryBytes(fields, node.master);
-    node.bytes += bytes;
+    node.bytes += entryBytes(id, fields, node);
+    if (node.bytes > node.alloc) node.alloc = mallocSize(node.bytes);
     node.live++;
     this.entries.push({ id, fields, node: this.tailNode });
-    this.entryBytes += bytes;
     this.lastId = id;
     this.entriesAdded++;
   }
@@ -291,12 +305,10 @@ export class Stream implements ContainerValue {
   /** Node bookkeeping for a removed entry: a node with no live entries goes (Redis frees it). */
   private forget(e: StreamEntry): void {
     const node = this.nodes.get(e.node)!;
-    const bytes = entryBytes(e.fields, node.master);
-    this.entryBytes -= bytes;
     node.live--;
     node.deleted++;
     if (node.live === 0) {
-      this.nodeBytes -= nodeHeader(node.master) + RAX_NODE;
+      this.raxNodeCount = -1;
       this.nodes.delete(e.node);
       // New entries go to the last node left, as Redis appends to the rax's last listpack.
       if (this.tailNode === e.node) {
@@ -373,13 +385,12 @@ export class Stream implements ContainerValue {
     const s = new Stream();
     s.entries = this.entries.slice(this.head);
     for (const [k, n] of this.nodes) s.nodes.set(k, { ...n });
+    s.raxNodeCount = this.raxNodeCount;
     s.nextNode = this.nextNode;
     s.tailNode = this.tailNode;
     s.lastId = this.lastId;
     s.maxDeletedId = this.maxDeletedId;
     s.entriesAdded = this.entriesAdded;
-    s.entryBytes = this.entryBytes;
-    s.nodeBytes = this.nodeBytes;
     for (const g of this.groups.values()) {
       const copy = new ConsumerGroup(g.name, g.lastId, g.entriesRead);
       for (const c of g.consumers.values()) {
@@ -397,24 +408,40 @@ export class Stream implements ContainerValue {
   }
 
   /**
-   * An estimate modelled on objectComputeSize: the stream and its radix tree, the listpack
-   * nodes (entries as listpack elements). Consumer groups are left out: Redis changes them
-   * (XREADGROUP, XACK, XCLAIM) without signalling the key, so the keyspace would not see the size change.
+   * Redis 7.0's objectComputeSize for a stream: the structs, the radix tree
+   * (streamRadixTreeMemoryUsage), and the listpacks' allocations, the first SAMPLES standing for
+   * all but the last (MEMORY USAGE's sampling). Consumer groups are left out: Redis changes them
+   * (XREADGROUP, XACK, XCLAIM) without signalling the key, so the keyspace could not follow them.
    */
   memoryUsage(): number {
-    return ROBJ + STREAM_BASE + this.nodeBytes + this.entryBytes;
+    return this.usage(this.radixNodes);
   }
 
   memoryUsageFromScratch(): number {
-    let entries = 0;
-    for (let i = this.head; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      entries += entryBytes(e.fields, this.nodes.get(e.node)!.master);
-    }
-    let nodes = 0;
-    for (const node of this.nodes.values()) nodes += nodeHeader(node.master) + RAX_NODE;
-    return ROBJ + STREAM_BASE + nodes + entries;
+    return this.usage(raxNodeCount(this.nodes.values()));
   }
+
+  private usage(raxNodes: number): number {
+    const n = this.nodes.size;
+    let sampled = 0;
+    let samples = 0;
+    for (const node of this.nodes.values()) {
+      if (samples === SAMPLES) break;
+      sampled += node.alloc;
+      samples++;
+    }
+    // Beyond the samples: their average for all nodes but the last, which is counted as it is.
+    const lists = n <= samples ? sampled : Math.floor(sampled / samples) * (n - 1) + this.nodes.get(this.tailNode)!.alloc;
+    return ROBJ + STREAM_STRUCT + n * RAX_PER_ELEMENT + raxNodes * RAX_PER_NODE + lists;
+  }
+}
+
+/** Nodes of the radix tree keyed by the nodes' master IDs (16 bytes, big endian). */
+function raxNodeCount(nodes: Iterable<StreamNode>): number {
+  const keys: string[] = [];
+  for (const n of nodes) keys.push(n.masterId.toString(16).padStart(32, '0'));
+  keys.sort();
+  return keys.length === 0 ? 1 : raxNodes(keys, 0, keys.length, 0);
 }
 
 /**
@@ -437,24 +464,34 @@ function raxNodes(keys: readonly string[], lo: number, hi: number, depth: number
   return n;
 }
 
-/** A node's listpack header, end byte and master entry (counts, fields, terminator). */
+/** A listpack integer element (lpAppendInteger). */
+function lpInt(v: bigint): number {
+  return listpackEntry(String(v));
+}
+
+/** A node's listpack header and end byte, and its master entry: counts, fields, terminator. */
 function nodeHeader(master: readonly string[]): number {
-  let bytes = LISTPACK_EMPTY + 8;
+  let bytes = LISTPACK_EMPTY + 2 + 2 + lpInt(BigInt(master.length)) + 2;
   for (const f of master) bytes += listpackEntry(f);
   return bytes;
 }
 
 /**
- * Listpack bytes of one entry: flags, ms and seq deltas, the fields unless they are the node's
- * master fields, the values, and the trailing element count (small integers: 2 bytes each).
+ * Listpack bytes of one entry (streamAppendItem): flags, ms and seq deltas from the master ID,
+ * the field count and fields unless they are the master fields, the values, the element count.
  */
-function entryBytes(fields: readonly string[], master: readonly string[]): number {
-  let same = fields.length === master.length * 2;
-  for (let i = 0; same && i < master.length; i++) same = fields[i * 2] === master[i];
-  let bytes = 2 + 3 + 2 + 2;
+function entryBytes(id: StreamId, fields: readonly string[], node: StreamNode): number {
+  const master = node.master;
+  const n = fields.length / 2;
+  let same = n === master.length;
+  for (let i = 0; same && i < n; i++) same = fields[i * 2] === master[i];
+  const msDiff = BigInt.asIntN(64, idMs(id) - idMs(node.masterId));
+  const seqDiff = BigInt.asIntN(64, idSeq(id) - idSeq(node.masterId));
+  let bytes = 2 + lpInt(msDiff) + lpInt(seqDiff);
+  if (!same) bytes += lpInt(BigInt(n));
   for (let i = 0; i < fields.length; i += 2) {
     if (!same) bytes += listpackEntry(fields[i]);
     bytes += listpackEntry(fields[i + 1]);
   }
-  return same ? bytes : bytes + 2;
+  return bytes + lpInt(BigInt(same ? n + 3 : 2 * n + 4));
 }
