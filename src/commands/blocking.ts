@@ -28,6 +28,8 @@ import { writeTyped } from './lookup.js';
  *   `afterCommand()`, which the connection calls after each top-level command, as Redis calls
  *   handleClientsBlockedOnKeys after call(): a transaction or a script is one command, so clients
  *   are served after EXEC or EVAL, never in the middle.
+ * - XREAD/XREADGROUP (streams.ts) block through the same `block()` with a readiness check of their
+ *   own: reading does not consume a stream, so every waiter whose check passes is served.
  * - Clients that cannot block get the timeout reply at once: inside MULTI (Client.multiQueued ≥ 0),
  *   while `denyBlocking()` runs (EXEC and scripts wrap their commands in it), and embedded clients,
  *   whose synchronous API cannot wait (they behave like a blocking command inside MULTI).
