@@ -917,7 +917,7 @@ function xgroup(c: Client, args: string[]): void {
         c.reply.integer(0);
         return;
       }
-      group!.consumers.set(name, new Consumer(name, Date.now()));
+      group!.consumers.set(name, new Consumer(name, c.server.keyspace.now));
       c.reply.integer(1);
       notify(c, NOTIFY.stream, 'xgroup-createconsumer', key);
       return;
