@@ -214,11 +214,13 @@ describe('keyspace notifications', () => {
     const events = await compareEvents('Exn', [
       ['SET', 'n1', 'v'],
       ['SET', 'n1', 'w'],
-      // Writing over a key whose TTL passed: expired, then new (and KEEPTTL keeps nothing).
+      // Writing over a key whose TTL passed: expired, then new (and KEEPTTL keeps nothing). One key
+      // at a time: active expiry may run during the sleep, and with one key the order is the same.
       ['SET', 'n2', 'v', 'PX', 5],
-      ['SET', 'n3', 'v', 'PX', 5],
       ['sleep', 30],
       ['SET', 'n2', 'again'],
+      ['SET', 'n3', 'v', 'PX', 5],
+      ['sleep', 30],
       ['SET', 'n3', 'again', 'KEEPTTL'],
       ['GET', 'n3'],
       ['PTTL', 'n3'],
