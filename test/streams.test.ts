@@ -247,6 +247,9 @@ describe('streams: differential against Redis 7.0', () => {
 
   it('XREAD without blocking', async () => {
     await bothProtocols(servers, async (t) => {
+      // BLOCK from a script is an error (in MULTI it just does not block).
+      await t.do('EVAL', "return redis.pcall('XREAD', 'BLOCK', '10', 'STREAMS', 's', '0')", '0');
+      await t.do('EVAL', "return redis.pcall('xreadgroup', 'GROUP', 'g', 'c', 'BLOCK', '10', 'STREAMS', 's', '>')", '0');
       for (let i = 1; i <= 5; i++) await t.do('XADD', 'a', `${i}-0`, 'f', String(i));
       await t.do('XADD', 'b', '3-0', 'g', 'x');
       await t.do('XREAD', 'STREAMS', 'a', '0');

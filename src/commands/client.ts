@@ -31,6 +31,8 @@ export class Client {
   /** Commands queued since MULTI, or -1 outside a transaction. */
   multiQueued = -1;
   blocked = false;
+  /** The client redis.call runs commands as (Redis's CLIENT_SCRIPT). */
+  isScript = false;
   tracking = false;
   /** CLIENT TRACKING REDIRECT target id, -1 if none. */
   trackingRedirect = -1;

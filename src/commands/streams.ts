@@ -429,6 +429,8 @@ function xread(c: Client, args: string[]): void {
     const moreArgs = args.length - i - 1;
     const o = args[i];
     if (isKeyword(o, 'block') && moreArgs > 0) {
+      // Redis refuses BLOCK from scripts outright (other contexts just don't block).
+      if (c.isScript) throw new ReplyError(`ERR ${args[0]} command is not allowed with BLOCK option from scripts`);
       timeout = parseBlockTimeout(args[++i]);
     } else if (isKeyword(o, 'count') && moreArgs > 0) {
       count = clampCount(longLongArg(args[++i]));

@@ -304,6 +304,7 @@ export class ScriptVm {
     this.sink = new LuaSink(this.w);
     this.replies = new LuaReplyWriter(this.w);
     this.scriptClient = new Client(server, this.sink);
+    this.scriptClient.isScript = true;
     this.scriptClient.authenticated = true;
     // Redis creates its script clients at startup; created on first use here, this one must not
     // shift the ids later connections get (CLIENT ID). It is never listed nor looked up by id.
