@@ -5,7 +5,7 @@ import path from 'node:path';
 import { track } from './children.js';
 import { run, waitUntil } from './process.js';
 import { RawClient } from './raw-client.js';
-import { freePort } from './servers.js';
+import { freePort, stopProcess } from './servers.js';
 
 /** A running Redis Cluster of Debian redis-server processes on loopback ports. */
 export interface RunningCluster {
@@ -17,17 +17,6 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
-function stopProcess(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
 
 /** The text of `command` sent to the node on `port`, or '' when it does not answer yet. */
 async function ask(port: number, ...command: string[]): Promise<string> {

@@ -57,7 +57,8 @@ async function waitForServer(port: number, proc: ChildProcess, password: string 
   throw new Error(`server on port ${port} did not answer: ${String(lastErr)}`);
 }
 
-function stopProcess(proc: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves once `proc` has exited. */
+export function stopProcess(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
     const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
