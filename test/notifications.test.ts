@@ -261,6 +261,12 @@ describe('keyspace notifications', () => {
       ['GET', 'inmulti'],
       ['EXEC'],
       ['EVAL', "return redis.call('GET', KEYS[1])", 1, 'inlua'],
+      // TYPE, EXISTS and TTL announce misses; OBJECT does not (LOOKUP_NONOTIFY).
+      ['TYPE', 'notype'],
+      ['EXISTS', 'noexists'],
+      ['TTL', 'nottl'],
+      ['OBJECT', 'ENCODING', 'noobject'],
+      ['OBJECT', 'FREQ', 'noobject'],
     ]);
     assert.ok(events.length >= 10, `${events.length} keymiss events`);
   });

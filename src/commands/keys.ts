@@ -251,7 +251,11 @@ function objectRefcount(c: Client, v: Value): number {
 
 /** The key's value for OBJECT subcommands, or undefined after replying null. */
 function objectLookup(c: Client, key: string): Value | undefined {
+  // OBJECT counts a miss but sends no keymiss event (LOOKUP_NONOTIFY).
+  const ks = c.server.keyspace;
+  ks.noMissEvent = true;
   const v = readNoTouch(c, key);
+  ks.noMissEvent = false;
   if (v === undefined) c.reply.bulk(null);
   return v;
 }

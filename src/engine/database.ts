@@ -107,7 +107,7 @@ export class Database {
       this.expireSlot(slot);
     }
     ks.stats.keyspaceMisses++;
-    ks.keyMissed(this, key);
+    if (!ks.noMissEvent) ks.keyMissed(this, key);
     return undefined;
   }
 

@@ -80,6 +80,8 @@ export class Keyspace {
   lruClock: number;
   /** When set, reads do not update access times (CLIENT NO-TOUCH). */
   noTouch = false;
+  /** Set while a lookup must not announce a miss (Redis's LOOKUP_NONOTIFY: OBJECT). */
+  noMissEvent = false;
   readonly stats: KeyspaceStats = {
     keyspaceHits: 0,
     keyspaceMisses: 0,
