@@ -33,6 +33,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const READS = Number(process.env.BENCH_READS ?? 20000);
 const DB_LATENCY_MS = Number(process.env.BENCH_DB_LATENCY_MS ?? 2);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 20000);
+/** BENCH_ONLY=redis-hit: only part 2 (stickynote's Redis hit vs a raw GET), printed, no results file. */
+const ONLY = process.env.BENCH_ONLY;
 
 const USER = { id: 1, name: 'Ada Lovelace', email: 'ada@example.com', plan: 'pro', tags: ['math', 'engines'], createdAt: '1815-12-10T00:00:00.000Z' };
 const loader = async () => USER;
@@ -258,7 +260,41 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
+/** Part 2 alone, for quick before/after comparisons: ours and the raw GETs, round-robin, then paired latency. */
+async function redisHitOnly(list: Contender[]): Promise<void> {
+  const pick = (name: string) => list.find((c) => c.name === name)!;
+  const runs = [pick('stickynote (Redis)'), pick(RAW_GET), pick(RAW_GET_PARSE)];
+  await runs[0].fill();
+  await runs[1].fill();
+  const rows: string[][] = [];
+  for (const inFlight of [1, CONCURRENCY]) {
+    const best = [0, 0, 0];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < runs.length; k++) {
+        const j = (k + round) % runs.length;
+        best[j] = Math.max(best[j], await throughput(runs[j].hit, inFlight));
+      }
+    }
+    rows.push(...runs.map((c, j) => [c.name, String(inFlight), Math.round(best[j]).toLocaleString('en-US'), j === 0 ? '' : `stickynote hit: ${pct(best[j] / best[0] - 1)} time`]));
+  }
+  const [rawLatency, oursLatency] = await pairedLatency(runs[1].hit, runs[0].hit, LATENCY_SAMPLES);
+  console.log(`Redis hit overhead (${KEYS} keys, best of ${ROUNDS} x ${RUN_MS} ms)`);
+  console.log(table(['contender', 'in flight', 'ops/s', 'overhead'], rows));
+  console.log(`median latency, one in flight, ${LATENCY_SAMPLES} alternating pairs: raw GET ${(rawLatency * 1000).toFixed(1)} us, getOrSet hit ${(oursLatency * 1000).toFixed(1)} us (${pct(oursLatency / rawLatency - 1)})`);
+}
+
 async function main(): Promise<void> {
+  if (ONLY === 'redis-hit') {
+    const redis = await startRedis();
+    const list = await contenders(redis.port);
+    try {
+      await redisHitOnly(list);
+    } finally {
+      await list[list.length - 1].close();
+      await redis.stop();
+    }
+    return;
+  }
   const date = new Date().toISOString();
   const machine = machineDescription();
   const peer = peerVersion();

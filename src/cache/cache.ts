@@ -118,7 +118,15 @@ export class Cache {
       return this.settle<T>(key, running.promise, null, o);
     }
     const now = core.store.now();
-    const entry = await this.read(name, now);
+    let entry: Entry | null;
+    if (core.l1 === null) {
+      // The hit path without an L1: one await on the store's GET, the entry decoded once here,
+      // no further async frames (each costs promises and microtask hops on every hit).
+      entry = this.live(await core.store.get(name), now);
+      if (entry !== null && entry.tags !== null && !(await this.tagsCurrent(entry.tags))) entry = null;
+    } else {
+      entry = await this.read(name, now);
+    }
     if (entry !== null && now < entry.freshUntil) {
       core.stats.hits++;
       core.emit('hit', { key });
@@ -351,15 +359,25 @@ export class Cache {
     } finally {
       if (l1) keep = l1.end(name);
     }
-    if (raw === null) return null;
-    let e: Entry | null;
-    try {
-      e = decodeEntry(raw, core.serializer);
-    } catch {
-      return null; // not readable by our serializer: a miss, and the next load overwrites it
-    }
+    const e = this.decoded(raw);
     if (e !== null && keep) l1!.set(name, e);
     return e;
+  }
+
+  /** The stored text decoded, or null (absent, or not readable by our serializer: a miss, and the next load overwrites it). */
+  private decoded(raw: string | null): Entry | null {
+    if (raw === null) return null;
+    try {
+      return decodeEntry(raw, this.core.serializer);
+    } catch {
+      return null;
+    }
+  }
+
+  /** decoded(), and null past its grace (tags are checked by the caller). */
+  private live(raw: string | null, now: number): Entry | null {
+    const e = this.decoded(raw);
+    return e !== null && now < e.staleUntil ? e : null;
   }
 
   private tagKey(tag: string): string {
