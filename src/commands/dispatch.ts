@@ -31,7 +31,7 @@ export function execute(client: Client, args: string[]): void {
     return;
   }
   // maxmemory: evict before any command while over the limit; refuse what would add data.
-  if (client.server.keyspace.maxmemory !== 0 && outOfMemory(client, cmd)) return;
+  if (ks.maxmemory !== 0 && outOfMemory(client, cmd)) return;
   // A RESP2 client in subscribed mode can only read Pub/Sub messages, so only these may run.
   if (client.protocol === 2 && client.subscriptions + client.patternSubscriptions + client.shardSubscriptions !== 0 && !SUBSCRIBED_MODE_OK.has(cmd.fullname)) {
     reject(client, cmd, `ERR Can't execute '${cmd.fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
@@ -91,8 +91,6 @@ export function call(client: Client, cmd: Command, args: string[], start = perfo
 /** Inside MULTI every command is refused while out of memory, except these (queuing costs memory). */
 const OOM_EXEMPT_IN_MULTI = new Set(['exec', 'discard', 'quit', 'reset']);
 
-const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
-
 /**
  * processCommand's maxmemory step: while used memory is over maxmemory, evict by the policy
  * (bounded work, engine/keyspace.ts performEvictions) before any command. If memory could not be
@@ -110,11 +108,11 @@ function outOfMemory(client: Client, cmd: Command): boolean {
     // execCommandAbort: the transaction is discarded and EXEC answers why.
     abortTransaction(client);
     cmd.rejectedCalls++;
-    client.reply.error(`EXECABORT Transaction discarded because of: ${OOM_ERROR}`);
+    client.reply.error(`EXECABORT Transaction discarded because of: ${ERR.oom}`);
     client.server.stats.totalErrorReplies++;
     return true;
   }
-  reject(client, cmd, OOM_ERROR);
+  reject(client, cmd, ERR.oom);
   return true;
 }
 

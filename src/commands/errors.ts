@@ -9,6 +9,7 @@ export const ERR = {
   dbIndexOutOfRange: 'ERR DB index is out of range',
   sameObject: 'ERR source and destination objects are the same',
   noAuth: 'NOAUTH Authentication required.',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
   overflow: 'ERR increment or decrement would overflow',
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   wrongArgs: (fullname: string) => `ERR wrong number of arguments for '${fullname}' command`,

@@ -115,7 +115,7 @@ function fcall(c: Client, args: string[], ro: boolean): void {
   const noWrites = fn.flags.includes('no-writes');
   if (ro && !noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   if (!noWrites && !fn.flags.includes('allow-oom') && overMaxmemory(c.server)) {
-    throw new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
+    throw new ReplyError(ERR.oom);
   }
   const vm = functionVmOf(c.server);
   blockingOf(c.server).denyBlocking(() => vm.runFunction(c, fn, args, numkeys, ro || noWrites));

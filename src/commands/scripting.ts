@@ -14,7 +14,6 @@ import { type Script, type ScriptVm, busyVmOf, overMaxmemory, scriptVmOf } from 
  */
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
-const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /** numkeys as evalGenericCommand checks it. */
 function numkeysOf(args: string[]): number {
@@ -30,7 +29,7 @@ function runScript(c: Client, vm: ScriptVm, args: string[], script: Script, numk
   // A shebang script may write unless it says no-writes; the _RO commands refuse it up front.
   if (ro && !flags.compat && !flags.noWrites) throw new ReplyError('ERR Can not execute a script with write flag using *_ro command.');
   // A shebang script that may write is a denyoom command (evalGetCommandFlags).
-  if (!flags.compat && !flags.noWrites && !flags.allowOom && overMaxmemory(c.server)) throw new ReplyError(OOM);
+  if (!flags.compat && !flags.noWrites && !flags.allowOom && overMaxmemory(c.server)) throw new ReplyError(ERR.oom);
   // Blocking commands called by a script answer at once, as inside MULTI.
   blockingOf(c.server).denyBlocking(() => vm.run(c, script, args, 3, numkeys, ro || flags.noWrites));
 }

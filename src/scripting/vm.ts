@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Client } from '../commands/client.js';
 import { call } from '../commands/dispatch.js';
 import { ReplyError, type ReplySink } from '../commands/reply.js';
-import { sanitizeError } from '../commands/errors.js';
+import { ERR, sanitizeError } from '../commands/errors.js';
 import { blockingOf } from '../commands/blocking.js';
 import { trackingAfterCommand, trackingBeforeCommand } from '../commands/tracking.js';
 import type { ServerContext } from '../commands/server-context.js';
@@ -71,7 +71,6 @@ interface RunContext {
 
 const REDIS_VERSION = '7.0.15';
 const REDIS_VERSION_NUM = 0x07000f;
-const OOM_ERROR = "-OOM command not allowed when used memory > 'maxmemory'.";
 /** Instructions between two runs of the count hook (Redis's value). */
 const HOOK_COUNT = 100000;
 /** FUNCTION LOAD's limit on library code (function_lua.c LOAD_TIMEOUT_MS). */
@@ -753,7 +752,7 @@ export class ScriptVm {
     if (cmd.noscript) return this.raiseOrReturn(L, 'This Redis command is not allowed from script', raise);
     if (cmd.write && ctx.readOnly) return this.raiseOrReturn(L, 'Write commands are not allowed from read-only scripts.', raise);
     // scriptVerifyOOM: over maxmemory, the first write that may grow memory is refused.
-    if (cmd.denyoom && ctx.oom && !ctx.wrote && !ctx.allowOom) return this.raiseOrReturn(L, OOM_ERROR, raise);
+    if (cmd.denyoom && ctx.oom && !ctx.wrote && !ctx.allowOom) return this.raiseOrReturn(L, `-${ERR.oom}`, raise);
 
     if (cmd.write) ctx.wrote = true;
     const sink = this.sink;
