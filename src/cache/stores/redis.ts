@@ -181,17 +181,25 @@ function nodeRedisClientDriver(client: NodeRedisClientLike): Driver {
     send: (args) => client.sendCommand(strs(args)),
     get: (key) => client.sendCommand(['GET', key]) as Promise<string | null>,
     masters: async () => [{ send: (args: Arg[]) => client.sendCommand(strs(args)) }],
-    async subscriber(channel, onMessage, onDisconnect) {
-      const sub = client.duplicate();
-      sub.on('error', onDisconnect);
-      await sub.connect();
-      await sub.subscribe(channel, (m) => onMessage(m));
-      return () => sub.destroy();
-    },
+    subscriber: (channel, onMessage, onDisconnect) => nodeRedisSubscriber(client, channel, onMessage, onDisconnect),
     async trackers(prefixes, onKeys, lost) {
       return [await nodeRedisTracker(client, prefixes, onKeys, lost)];
     },
   };
+}
+
+/** Subscribes on a duplicate of a node-redis client or cluster (a subscribed connection runs nothing else). */
+async function nodeRedisSubscriber(
+  client: NodeRedisClientLike | NodeRedisClusterLike,
+  channel: string,
+  onMessage: (message: string) => void,
+  onDisconnect: () => void,
+): Promise<() => void> {
+  const sub = client.duplicate();
+  sub.on('error', onDisconnect);
+  await sub.connect();
+  await sub.subscribe(channel, (m) => onMessage(m));
+  return () => sub.destroy();
 }
 
 function nodeRedisClusterDriver(client: NodeRedisClusterLike): Driver {
@@ -204,13 +212,7 @@ function nodeRedisClusterDriver(client: NodeRedisClusterLike): Driver {
     send: (args, key) => client.sendCommand(key, false, strs(args)),
     get: (key) => client.sendCommand(key, false, ['GET', key]) as Promise<string | null>,
     masters: async () => (await nodes()).map((n) => ({ send: (args: Arg[]) => n.sendCommand(strs(args)) })),
-    async subscriber(channel, onMessage, onDisconnect) {
-      const sub = client.duplicate();
-      sub.on('error', onDisconnect);
-      await sub.connect();
-      await sub.subscribe(channel, (m) => onMessage(m));
-      return () => sub.destroy();
-    },
+    subscriber: (channel, onMessage, onDisconnect) => nodeRedisSubscriber(client, channel, onMessage, onDisconnect),
     async trackers(prefixes, onKeys, lost) {
       return settleAll((await nodes()).map((n) => nodeRedisTracker(n, prefixes, onKeys, lost)));
     },
