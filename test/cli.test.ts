@@ -394,7 +394,11 @@ describe('stickynote-server: running', () => {
   });
 
   it('npx stickynote-server runs the package bin', async () => {
-    const r = await run('npx', ['--no-install', 'stickynote-server', '--version'], { cwd: ROOT, timeoutMs: 60000 });
+    // The first npx in a directory installs the project into npx's cache as a `file:` dependency,
+    // which runs its `prepare` script: a rebuild that deletes dist/ under the test files running
+    // beside this one. The bin resolves the same without scripts.
+    const env = { ...process.env, npm_config_ignore_scripts: 'true' };
+    const r = await run('npx', ['--no-install', 'stickynote-server', '--version'], { cwd: ROOT, env, timeoutMs: 60000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^stickynote-server v=/);
   });
