@@ -90,7 +90,11 @@ const hostile = fc.oneof(garbage, fc.tuple(stream, mutations).map(([items, muts]
 
 type Event = ['command', string[]] | ['error', string | null];
 
-/** Feeds the pieces to a fresh parser and records what it reports. */
+/**
+ * Feeds the pieces to a fresh parser and records what it reports. Each piece goes through one
+ * reused buffer that is scribbled over after every feed, as the server's shared read buffer is:
+ * the parser must not keep a reference to what it was fed.
+ */
 function parse(pieces: Buffer[], limits = { protoMaxBulkLen: 512 * 1024 * 1024, clientQueryBufferLimit: 1024 * 1024 * 1024 }): Event[] {
   const events: Event[] = [];
   const parser = new RespParser(
@@ -101,7 +105,12 @@ function parse(pieces: Buffer[], limits = { protoMaxBulkLen: 512 * 1024 * 1024, 
     },
     limits,
   );
-  for (const p of pieces) parser.feed(p);
+  const borrowed = Buffer.alloc(Math.max(0, ...pieces.map((p) => p.length)));
+  for (const p of pieces) {
+    p.copy(borrowed);
+    parser.feed(borrowed.subarray(0, p.length));
+    borrowed.fill(0xee);
+  }
   return events;
 }
 

@@ -6,6 +6,7 @@ import type { ServerContext } from '../commands/server-context.js';
 import { RespParser } from './resp-parser.js';
 import { HeldInput } from './blocking.js';
 import { RespWriter } from './resp-writer.js';
+import { takeOverReads } from './socket-reads.js';
 
 /** Stop reading from a client whose unread replies exceed this, until its socket drains. */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
@@ -64,13 +65,16 @@ export class Connection {
   private flushQueued = false;
   /** When the output first went over the soft client-output-buffer-limit (0: it is under). */
   private softLimitSince = 0;
+  private readonly socket: net.Socket;
 
   constructor(
-    private readonly socket: net.Socket,
+    accepted: net.Socket,
     private readonly server: ServerContext,
     private readonly io: IoCounters,
     private readonly onClose: (c: Connection) => void,
   ) {
+    const socket = takeOverReads(accepted, (chunk) => this.onData(chunk));
+    this.socket = socket;
     this.client = new Client(server, this.writer);
     const c = this.client;
     // HELLO changes client.protocol; the writer reads it from there, for HELLO's own reply too.
@@ -114,7 +118,6 @@ export class Connection {
     // Redis's tcp-keepalive: detect dead peers (seconds; 0 disables).
     const keepalive = server.config.typed.tcpKeepalive;
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => socket.resume());
     socket.on('close', () => this.close());
     socket.on('error', () => this.close());

@@ -91,6 +91,7 @@ export class RespParser {
     this.args = [];
   }
 
+  /** Parses `chunk`, which is only borrowed: nothing refers to it once feed() returns. */
   feed(chunk: Buffer): void {
     if (this.done) return;
     if (this.big !== null) {
@@ -107,6 +108,10 @@ export class RespParser {
       this.spare = EMPTY;
     } else if (this.pendingBytes > this.limits.clientQueryBufferLimit) {
       this.fail(null);
+    } else if (this.buf.buffer !== this.spare.buffer) {
+      // The chunk is the caller's (connections share one read buffer): keep the incomplete frame.
+      this.buf = this.append(EMPTY);
+      this.pos = 0;
     }
   }
 

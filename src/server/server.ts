@@ -26,7 +26,8 @@ export class StickyServer {
   constructor(options: ServerOptions = {}) {
     this.context = new ServerContext(options);
     this.context.shutdown = () => void this.close();
-    this.tcp = net.createServer((socket) => this.accept(socket));
+    // Paused, so that nothing is read before the Connection takes over the descriptor (socket-reads.ts).
+    this.tcp = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   get port(): number {
