@@ -293,6 +293,47 @@ describe('protocol: multibulk as Redis reads it', () => {
   });
 });
 
+describe('protocol: a client that does not read', () => {
+  let ours: StickyServer;
+  before(async () => (ours = await startServer({ port: 0, host: '127.0.0.1' })));
+  after(() => ours.close());
+
+  it('reading pauses past the output high-water mark and resumes as the client drains: every reply arrives, in order', async () => {
+    const value = Buffer.alloc(1024 * 1024, 'v');
+    const gets = 100; // ~100 MB of replies, past the 64 MB at which the server stops reading
+    const socket = net.createConnection({ port: ours.port, host: '127.0.0.1' });
+    await new Promise((r) => socket.once('connect', r));
+    socket.pause();
+    socket.write(encodeCommand(['SET', 'bp', value]));
+    // The first 70 replies put the server past its high-water mark while we read nothing, so it stops
+    // reading; the rest of the requests arrive after that and are only read once we drain.
+    for (let i = 0; i < 70; i++) socket.write(encodeCommand(['GET', 'bp']));
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 70; i < gets; i++) socket.write(encodeCommand(['GET', 'bp']));
+    socket.write(encodeCommand(['ECHO', 'last']));
+    await new Promise((r) => setTimeout(r, 100));
+    const header = Buffer.from(`$${value.length}\r\n`);
+    const expected = 5 + gets * (header.length + value.length + 2) + '$4\r\nlast\r\n'.length;
+    const chunks: Buffer[] = [];
+    let got = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if ((got += c.length) >= expected) resolve();
+      });
+      socket.on('error', reject);
+      socket.resume();
+    });
+    socket.destroy();
+    const all = Buffer.concat(chunks);
+    assert.equal(all.length, expected);
+    assert.equal(all.subarray(0, 5).toString(), '+OK\r\n');
+    const one = Buffer.concat([header, value, Buffer.from('\r\n')]);
+    for (let i = 0; i < gets; i++) assert.ok(all.subarray(5 + i * one.length, 5 + (i + 1) * one.length).equals(one), `reply ${i}`);
+    assert.equal(all.subarray(all.length - 10).toString(), '$4\r\nlast\r\n');
+  });
+});
+
 describe('protocol: RESP2 and RESP3 per connection', () => {
   const s = serverPair();
 
