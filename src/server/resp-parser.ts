@@ -54,6 +54,31 @@ const BIG_ARG = 32 * 1024;
 const BIG_INITIAL = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Short arguments (command names, most keys, small values) repeat from request to request. Making
+ * each one with latin1Slice is a JS → C++ call and a fresh string; a small direct-mapped cache of
+ * recent ones, checked byte for byte, hands back the same string instead (which also keeps its
+ * hash for Map lookups). Shared by all connections: strings are immutable.
+ */
+const SMALL_ARG = 16;
+const SMALL_SLOTS = 4096;
+const smallCache: string[] = new Array<string>(SMALL_SLOTS).fill('');
+
+function smallArg(buf: Buffer, pos: number, len: number): string {
+  let h = len;
+  for (let i = pos; i < pos + len; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (SMALL_SLOTS - 1);
+  const cached = smallCache[slot];
+  if (cached.length === len) {
+    let i = 0;
+    while (i < len && cached.charCodeAt(i) === buf[pos + i]) i++;
+    if (i === len) return cached;
+  }
+  const s = buf.latin1Slice(pos, pos + len);
+  smallCache[slot] = s;
+  return s;
+}
+
 export class RespParser {
   private buf: Buffer = EMPTY;
   private pos = 0;
@@ -318,7 +343,7 @@ export class RespParser {
       } else if (buf.length - pos < bulkLen + 2) {
         return false;
       }
-      this.args.push(buf.latin1Slice(pos, pos + bulkLen));
+      this.args.push(bulkLen <= SMALL_ARG ? smallArg(buf, pos, bulkLen) : buf.latin1Slice(pos, pos + bulkLen));
       this.pos = pos + bulkLen + 2;
       this.bulkLen = -1;
       this.multibulkLen--;
