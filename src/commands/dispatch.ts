@@ -14,13 +14,17 @@ import { trackingAfterCommand, trackingBeforeCommand } from './tracking.js';
  */
 export function execute(client: Client, args: string[]): void {
   const ks = client.server.keyspace;
-  const now = ks.tick();
-  // On the system clock the command's instant is the interaction's wall time: one clock read.
-  client.lastInteraction = ks.clock === systemClock ? now : Date.now();
-
   const cmd = lookupCommand(client, args);
   if (cmd === undefined) return;
   client.lastCommand = cmd.fullname;
+  // A command queued inside MULTI runs nothing now, so it reads no clock (EXEC takes the time
+  // snapshot its commands run at; the read that brought the command stamped the client).
+  const queued = client.multiQueued !== -1 && !cmd.runsInsideMulti;
+  if (!queued) {
+    const now = ks.tick();
+    // On the system clock the command's instant is the interaction's wall time: one clock read.
+    client.lastInteraction = ks.clock === systemClock ? now : Date.now();
+  }
 
   if (!client.authenticated && !cmd.noauth) {
     reject(client, cmd, ERR.noAuth);
@@ -44,7 +48,7 @@ export function execute(client: Client, args: string[]): void {
     return;
   }
 
-  if (client.multiQueued !== -1 && !RUN_INSIDE_MULTI.has(cmd.fullname)) {
+  if (queued) {
     queueCommand(client, cmd, args);
     return;
   }
@@ -117,9 +121,6 @@ function outOfMemory(client: Client, cmd: Command): boolean {
 }
 
 const SUBSCRIBED_MODE_OK = new Set(['subscribe', 'ssubscribe', 'psubscribe', 'unsubscribe', 'sunsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
-
-/** Commands that run at once inside MULTI instead of being queued (processCommand's list). */
-const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 function reject(client: Client, cmd: Command | null, message: string): void {
   // Any command refused while queuing makes EXEC fail with EXECABORT (Redis's flagTransaction).

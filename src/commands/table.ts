@@ -32,6 +32,9 @@ export interface CommandDef {
   extra?: ExtraSpec;
 }
 
+/** Commands that run at once inside MULTI instead of being queued (processCommand's list). */
+const RUN_INSIDE_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
 /** A command as dispatch sees it. Flags are plain booleans so the hot path reads fields. */
 export class Command {
   readonly name: string;
@@ -47,6 +50,8 @@ export class Command {
   readonly blocking: boolean;
   readonly pubsub: boolean;
   readonly noMulti: boolean;
+  /** Runs at once inside MULTI instead of being queued (Redis's processCommand list). */
+  readonly runsInsideMulti: boolean;
   readonly admin: boolean;
   readonly firstKey: number;
   readonly lastKey: number;
@@ -82,6 +87,7 @@ export class Command {
     this.blocking = has('blocking');
     this.pubsub = has('pubsub');
     this.noMulti = has('no_multi');
+    this.runsInsideMulti = RUN_INSIDE_MULTI.has(fullname);
     this.admin = has('admin');
     this.firstKey = f.firstKey;
     this.lastKey = f.lastKey;

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import { Client } from '../commands/client.js';
 import { execute } from '../commands/dispatch.js';
 import { blockingOf } from '../commands/blocking.js';
+import { systemClock } from '../engine/clock.js';
 import type { ServerContext } from '../commands/server-context.js';
 import { RespParser } from './resp-parser.js';
 import { HeldInput } from './blocking.js';
@@ -127,7 +128,10 @@ export class Connection {
   private onData(chunk: Buffer): void {
     this.io.reads++;
     this.server.stats.totalNetInputBytes += chunk.length;
-    this.client.lastInteraction = Date.now();
+    // The keyspace's time snapshot is at most one cron period old (as Redis stamps reads with its
+    // cached server.unixtime): no clock read per read. An injected test clock is not wall time.
+    const ks = this.server.keyspace;
+    this.client.lastInteraction = ks.clock === systemClock ? ks.now : Date.now();
     try {
       this.parser.feed(chunk);
     } catch (e) {
