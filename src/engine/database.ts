@@ -48,8 +48,12 @@ export class Database {
   private volatile = NO_SLOTS;
   private volatilePos = NO_SLOTS;
   private volatileCount = 0;
-  /** Estimated bytes of each slot's value (engine/memory.ts valueUsage). */
-  private valueBytes = new Float64Array(INITIAL_SLOTS);
+  /**
+   * Estimated bytes of each slot's value (engine/memory.ts valueUsage), 4 bytes a slot: a value
+   * of 4 GiB or more records HUGE here and its size in `hugeValueBytes`.
+   */
+  private valueBytes = new Uint32Array(INITIAL_SLOTS);
+  private hugeValueBytes = new Map<number, number>();
   /** Estimated bytes of this database: values, keys, per-key and expiry overhead. */
   bytes = 0;
   /** The maxmemory policy tracking this database's keys (null under noeviction). */
@@ -162,7 +166,7 @@ export class Database {
       this.index.add(hash, slot);
       this.chunks[slot >>> CHUNK_BITS][2 * (slot & CHUNK_MASK)] = key;
       delta += keyUsage(key) + KEY_OVERHEAD;
-      this.valueBytes[slot] = size;
+      this.setValueBytes(slot, size);
       this.addBytes(delta);
       if (this.policy !== null) this.policy.insert(slot, hash, delta);
     } else {
@@ -344,7 +348,7 @@ export class Database {
   /** MEMORY USAGE: the key's and its value's estimated bytes, as Redis counts them; -1 if absent. */
   memoryUsage(key: string): number {
     const slot = this.find(key, hashKey(key));
-    return slot === -1 ? -1 : keyUsage(key) + this.valueBytes[slot];
+    return slot === -1 ? -1 : keyUsage(key) + this.valueBytesOf(slot);
   }
 
   /** This database's bytes recomputed from its contents (must equal `bytes`: tests, DEBUG). */
@@ -369,7 +373,7 @@ export class Database {
     for (let slot = 0; slot < this.highWater; slot++) {
       const key = this.keyAt(slot);
       if (key === undefined) continue;
-      policy.insert(slot, hashKey(key), this.valueBytes[slot] + keyUsage(key) + KEY_OVERHEAD);
+      policy.insert(slot, hashKey(key), this.valueBytesOf(slot) + keyUsage(key) + KEY_OVERHEAD);
       if (this.volatileCount !== 0 && this.expireAt[slot] !== 0) policy.setExpire(slot, Math.max(1, this.expireAt[slot]));
     }
   }
@@ -406,7 +410,7 @@ export class Database {
 
   /** Exchanges all contents with another database (SWAPDB). */
   swapWith(other: Database): void {
-    const fields = ['index', 'chunks', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount', 'valueBytes', 'bytes', 'policy'] as const;
+    const fields = ['index', 'chunks', 'accessAt', 'expireAt', 'highWater', 'freeSlots', 'volatile', 'volatilePos', 'volatileCount', 'valueBytes', 'hugeValueBytes', 'bytes', 'policy'] as const;
     for (const f of fields) {
       const tmp = this[f];
       (this as unknown as Record<string, unknown>)[f] = other[f];
@@ -416,7 +420,8 @@ export class Database {
 
   private reset(): void {
     this.addBytes(-this.bytes);
-    this.valueBytes = new Float64Array(INITIAL_SLOTS);
+    this.valueBytes = new Uint32Array(INITIAL_SLOTS);
+    this.hugeValueBytes = new Map();
     if (this.policy !== null) this.policy = this.keyspace.createPolicy();
     this.index = new HashIndex(MIN_BUCKETS);
     this.chunks = [];
@@ -474,7 +479,7 @@ export class Database {
   private growArrays(): void {
     const cap = this.accessAt.length * 2;
     this.accessAt = grown(this.accessAt, new Uint32Array(cap));
-    this.valueBytes = grown(this.valueBytes, new Float64Array(cap));
+    this.valueBytes = grown(this.valueBytes, new Uint32Array(cap));
     if (this.expireAt.length !== 0) {
       this.expireAt = grown(this.expireAt, new Float64Array(cap));
       this.volatile = grown(this.volatile, new Int32Array(cap));
@@ -500,17 +505,32 @@ export class Database {
     this.keyspace.usedBytes += delta;
   }
 
+  private valueBytesOf(slot: number): number {
+    const n = this.valueBytes[slot];
+    return n === HUGE ? this.hugeValueBytes.get(slot)! : n;
+  }
+
+  private setValueBytes(slot: number, size: number): void {
+    if (size >= HUGE) {
+      this.valueBytes[slot] = HUGE;
+      this.hugeValueBytes.set(slot, size);
+    } else {
+      this.valueBytes[slot] = size;
+      if (this.hugeValueBytes.size !== 0) this.hugeValueBytes.delete(slot);
+    }
+  }
+
   /** A live key's value now has `size` bytes. */
   private resized(slot: number, key: string, size: number): void {
-    const delta = size - this.valueBytes[slot];
+    const delta = size - this.valueBytesOf(slot);
     if (delta === 0) return;
-    this.valueBytes[slot] = size;
+    this.setValueBytes(slot, size);
     this.addBytes(delta);
     if (this.policy !== null) this.policy.reweigh(slot, size + keyUsage(key) + KEY_OVERHEAD);
   }
 
   private freeSlot(slot: number, key: string): void {
-    this.addBytes(-(this.valueBytes[slot] + keyUsage(key) + KEY_OVERHEAD));
+    this.addBytes(-(this.valueBytesOf(slot) + keyUsage(key) + KEY_OVERHEAD));
     this.remove(key);
     const chunk = this.chunks[slot >>> CHUNK_BITS];
     chunk[2 * (slot & CHUNK_MASK)] = undefined;
@@ -555,6 +575,8 @@ const CHUNK_MASK = CHUNK - 1;
 /** Smallest hash index; it grows at half full and shrinks below 1/8. */
 const MIN_BUCKETS = 64;
 const NO_EXPIRES = new Float64Array(0);
+/** valueBytes' marker for a size that does not fit in 32 bits. */
+const HUGE = 0xffffffff;
 const NO_SLOTS = new Int32Array(0);
 
 function grown<T extends Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
