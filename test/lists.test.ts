@@ -91,6 +91,10 @@ describe('lists: differential against Redis 7.0', () => {
       for (const i of ['0', '2', '3', '-1', '-3', '-4', '100']) await t.do('LINDEX', 'l', i);
       await t.do('LINDEX', 'nope', '0');
       await t.error('LINDEX', 'l', 'x');
+      // The key is looked up before the index is parsed.
+      await t.do('LINDEX', 'nope', 'x');
+      await t.do('SET', 'lindex-str', 'v');
+      await t.error('LINDEX', 'lindex-str', 'x');
       await t.do('LSET', 'l', '0', 'A');
       await t.do('LSET', 'l', '-1', 'C');
       await t.do('LRANGE', 'l', '0', '-1');

@@ -141,12 +141,13 @@ function llen(c: Client, args: string[]): void {
 }
 
 function lindex(c: Client, args: string[]): void {
-  const index = integerArg(args[2]);
+  // Redis looks the key up first: a missing key or wrong type beats a bad index.
   const list = readList(c, args[1]);
   if (list === undefined) {
     c.reply.bulk(null);
     return;
   }
+  const index = integerArg(args[2]);
   const i = index < 0 ? list.size + index : index;
   c.reply.bulk(i >= 0 && i < list.size ? list.at(i) : null);
 }
