@@ -86,6 +86,14 @@ describe('blocking commands: differential against Redis 7.0', () => {
       await t.do('BRPOPLPUSH', 'l', 'd', '0');
       await t.do('BLMPOP', '0', '2', 'nope', 'l', 'RIGHT', 'COUNT', '5');
       await t.do('BLPOP', 'd', '0x10');
+      // numkeys, the direction and COUNT are checked before the timeout.
+      await t.error('BLMPOP', 'x', '0', 'l', 'LEFT');
+      await t.error('BLMPOP', '-1', '1', 'l', 'UP');
+      await t.error('BLMPOP', 'x', '1', 'l', 'LEFT', 'COUNT', '0');
+      await t.error('BZMPOP', 'x', '0', 'z', 'MIN');
+      await t.error('BZMPOP', '-1', '1', 'z', 'UP');
+      await t.error('BZMPOP', 'x', '1', 'z', 'MAX', 'COUNT', '-1');
+      await t.error('BZMPOP', '-1', '1', 'z', 'MAX');
       await t.do('BLPOP', 'd', '1e-3');
       await t.do('ZADD', 'z', '1', 'a', '2.5', 'b', '3', 'c', '-inf', 'm', 'inf', 'M');
       await t.do('BZPOPMIN', 'nope', 'z', '0');

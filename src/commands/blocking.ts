@@ -366,8 +366,9 @@ function brpoplpush(c: Client, args: string[]): void {
 }
 
 function blmpop(c: Client, args: string[]): void {
-  const timeout = parseTimeout(args[1]);
+  // Redis parses numkeys, the direction and COUNT before the timeout (args[1]).
   const spec = parseMpop(args, 2, parseEnd);
+  const timeout = parseTimeout(args[1]);
   for (const key of spec.keys) {
     const list = writeList(c.db, key);
     if (list !== undefined) {
@@ -440,8 +441,9 @@ function bzpop(max: boolean) {
 }
 
 function bzmpop(c: Client, args: string[]): void {
-  const timeout = parseTimeout(args[1]);
+  // Redis parses numkeys, the direction and COUNT before the timeout (args[1]).
   const spec = parseMpop(args, 2, parseMinMax);
+  const timeout = parseTimeout(args[1]);
   const max = spec.front;
   for (const key of spec.keys) {
     const z = writeTyped(c.db, key, ZSet);
