@@ -115,6 +115,7 @@ redis.register_function('l', function() return redis.call('incr', 'l') end)`,
     await t.do('FUNCTION', 'DELETE', 'lib2');
     await t.do('FCALL', 'f2', '0');
     await t.do('FUNCTION', 'FLUSH', 'bad');
+    await t.error('FUNCTION', 'flush', 'SYNC', 'SYNC');
     await t.do('FUNCTION', 'FLUSH', 'ASYNC');
     await t.do('FUNCTION', 'FLUSH', 'SYNC');
     await t.do('FUNCTION', 'KILL');

@@ -14,6 +14,9 @@ export const ERR = {
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   wrongArgs: (fullname: string) => `ERR wrong number of arguments for '${fullname}' command`,
   positive: (what: string) => `ERR ${what} is out of range, must be positive`,
+  /** addReplySubcommandSyntaxError: args[0] is the container command, args[1] the subcommand as typed. */
+  subcommandSyntax: (args: readonly string[]) =>
+    `ERR unknown subcommand or wrong number of arguments for '${args[1].slice(0, 128)}'. Try ${args[0].toUpperCase()} HELP.`,
 } as const;
 
 /** Redis's addReplyError* replace CR/LF so an error stays one protocol line. */

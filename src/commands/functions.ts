@@ -183,8 +183,9 @@ function functionDelete(c: Client, args: string[]): void {
 }
 
 function functionFlush(c: Client, args: string[]): void {
+  if (args.length > 3) throw new ReplyError(ERR.subcommandSyntax(args));
   const mode = args.length === 3 ? args[2].toLowerCase() : '';
-  if (args.length > 3 || (args.length === 3 && mode !== 'sync' && mode !== 'async')) {
+  if (args.length === 3 && mode !== 'sync' && mode !== 'async') {
     throw new ReplyError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   }
   librariesOf(c.server).flush();
