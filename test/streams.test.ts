@@ -58,6 +58,12 @@ describe('streams: differential against Redis 7.0', () => {
       await t.do('XRANGE', 's', '1-2', '(5-1');
       await t.do('XRANGE', 's', '(1-1', '+', 'COUNT', '2');
       await t.do('XRANGE', 's', '-', '+', 'COUNT', '0');
+      // COUNT 0 is a null array only for a stream: a missing key is empty, a wrong type an error.
+      await t.do('XRANGE', 'nope', '-', '+', 'COUNT', '0');
+      await t.do('XREVRANGE', 'nope', '+', '-', 'COUNT', '0');
+      await t.do('SET', 'xr-str', 'v');
+      await t.error('XRANGE', 'xr-str', '-', '+', 'COUNT', '0');
+      await t.error('XREVRANGE', 'xr-str', '+', '-', 'COUNT', '0');
       await t.do('XRANGE', 's', '-', '+', 'COUNT', '-3');
       await t.do('XRANGE', 's', '-', '+', 'count', '1', 'COUNT', '3');
       await t.do('XRANGE', 's', '+', '-');
@@ -167,6 +173,13 @@ describe('streams: differential against Redis 7.0', () => {
       await t.error('XTRIM', 's', 'LIMIT', '1');
       await t.error('XTRIM', 's', 'MAXLEN', '1', 'LIMIT', '1');
       await t.error('XTRIM', 's', 'MAXLEN', '~', '1', 'LIMIT', '-1');
+      // The options are parsed before the key lookup: errors beat a missing key or a wrong type.
+      await t.error('XTRIM', 'nope', 'MAXLEN', 'x');
+      await t.error('XTRIM', 'nope', 'MINID', '1', 'LIMIT', '1');
+      await t.error('XTRIM', 'nope', 'foo');
+      await t.do('SET', 'xt-str', 'v');
+      await t.error('XTRIM', 'xt-str', 'MINID', '$');
+      await t.error('XTRIM', 'xt-str', 'MAXLEN', '1');
       await t.error('XTRIM', 's', 'FOO');
       await t.error('XTRIM', 's', 'MAXLEN', '1', 'FOO');
       await t.error('XADD', 's', 'MAXLEN', '1', 'MINID', '1', '*', 'f', 'v');
@@ -298,6 +311,13 @@ describe('streams: differential against Redis 7.0', () => {
       await t.error('XGROUP', 'CREATE', 's', 'gx', 'x');
       await t.error('XGROUP', 'CREATE', 's', 'gx', '0', 'FOO');
       await t.error('XGROUP', 'CREATE', 's', 'gx', '0', 'ENTRIESREAD', '-5');
+      // SETID parses every ENTRIESREAD before the key lookup, and checks its argument count last.
+      await t.error('XGROUP', 'SETID', 's', 'g', '$', 'ENTRIESREAD', 'ENTRIESREAD', '10');
+      await t.error('XGROUP', 'SETID', 's', 'g', '$', 'ENTRIESREAD', '1', 'ENTRIESREAD', '2');
+      await t.error('XGROUP', 'SETID', 's', 'nog', '$', 'ENTRIESREAD', '1', 'ENTRIESREAD', '2');
+      await t.error('XGROUP', 'SETID', 'nope', 'g', '$', 'ENTRIESREAD', '1', 'ENTRIESREAD', '2');
+      await t.error('XGROUP', 'SETID', 'nope', 'g', '$', 'ENTRIESREAD', 'x');
+      await t.error('XGROUP', 'SETID', 's', 'g', '$', 'MKSTREAM');
       await t.error('XGROUP', 'CREATE', 's', 'gx', '0', 'ENTRIESREAD', 'x');
       await t.error('XGROUP', 'CREATE', 's', 'gx');
       await t.do('XGROUP', 'CREATECONSUMER', 's', 'g', 'alice');

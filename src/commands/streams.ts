@@ -287,12 +287,13 @@ function xadd(c: Client, args: string[]): void {
 }
 
 function xtrim(c: Client, args: string[]): void {
+  // Redis parses the options before it looks the key up: a bad option beats a missing key.
+  const a = parseAddOrTrim(c, args, false);
   const s = writeStream(c.db, args[1]);
   if (s === undefined) {
     c.reply.integer(0);
     return;
   }
-  const a = parseAddOrTrim(c, args, false);
   const deleted = trimStream(s, a);
   if (deleted > 0) {
     notify(c, NOTIFY.stream, 'xtrim', args[1]);
@@ -334,13 +335,14 @@ function xrangeGeneric(rev: boolean) {
         throw new ReplyError(ERR.syntax);
       }
     }
-    if (count === 0) {
-      c.reply.nullArray();
-      return;
-    }
     const s = readStream(c.db, args[1]);
     if (s === undefined) {
       c.reply.array(0);
+      return;
+    }
+    // COUNT 0 answers a null array, but only once the key is known to hold a stream.
+    if (count === 0) {
+      c.reply.nullArray();
       return;
     }
     replyEntries(c, s.range(startId, endId, count, rev));
@@ -857,9 +859,11 @@ function xgroup(c: Client, args: string[]): void {
   const key = args[2];
   let mkstream = false;
   let entriesRead = ENTRIES_READ_INVALID;
-  if (sub === 'create') {
+  // Like Redis, the options of CREATE and SETID are all parsed (a bad ENTRIESREAD value
+  // included) before the key is looked up; SETID's argument count is checked last.
+  if (sub === 'create' || sub === 'setid') {
     for (let i = 5; i < args.length; ) {
-      if (isKeyword(args[i], 'mkstream')) {
+      if (sub === 'create' && isKeyword(args[i], 'mkstream')) {
         mkstream = true;
         i++;
       } else if (isKeyword(args[i], 'entriesread') && i + 1 < args.length) {
@@ -867,11 +871,6 @@ function xgroup(c: Client, args: string[]): void {
         i += 2;
       } else throw subcommandSyntaxError(args);
     }
-  } else if (sub === 'setid') {
-    if (args.length === 7) {
-      if (!isKeyword(args[5], 'entriesread')) throw subcommandSyntaxError(args);
-      entriesRead = entriesReadArg(args[6]);
-    } else if (args.length !== 5) throw subcommandSyntaxError(args);
   }
   let s = writeStream(db, key);
   if (s === undefined && !(mkstream && sub === 'create')) {
@@ -898,6 +897,7 @@ function xgroup(c: Client, args: string[]): void {
       return;
     }
     case 'setid': {
+      if (args.length !== 5 && args.length !== 7) throw subcommandSyntaxError(args);
       const id = args[4] === '$' ? s!.lastId : parseId(args[4], 0n);
       group!.lastId = id;
       group!.entriesRead = entriesRead;
