@@ -35,6 +35,7 @@ describe('connection commands match Redis 7.0', () => {
     await t.do('SELECT', '0');
     await t.error('SELECT', '16');
     await t.error('SELECT', '-1');
+    for (const n of ['2147483647', '2147483648', '-2147483649', '4294967296']) await t.error('SELECT', n);
     await t.error('SELECT', '1.5');
     await t.do('QUIT', 'extra');
     await Promise.all([t.redis.waitClose(), t.ours.waitClose()]);

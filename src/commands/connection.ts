@@ -20,6 +20,8 @@ export const connectionCommands: CommandDef[] = [
     name: 'select',
     handler(c, args) {
       const n = integerArg(args[1], ERR.notInteger);
+      // Redis reads the index as a C int before the database range check.
+      if (n < -2147483648 || n > 2147483647) throw new ReplyError(ERR.intRange);
       if (n < 0 || n >= c.server.keyspace.dbs.length) throw new ReplyError(ERR.dbIndexOutOfRange);
       c.select(n);
       c.reply.status('OK');

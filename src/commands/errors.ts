@@ -13,6 +13,8 @@ export const ERR = {
   overflow: 'ERR increment or decrement would overflow',
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   wrongArgs: (fullname: string) => `ERR wrong number of arguments for '${fullname}' command`,
+  /** getIntFromObjectOrReply's range error (no custom message). */
+  intRange: 'ERR value is out of range, value must between -2147483648 and 2147483647',
   positive: (what: string) => `ERR ${what} is out of range, must be positive`,
   /** addReplySubcommandSyntaxError: args[0] is the container command, args[1] the subcommand as typed. */
   subcommandSyntax: (args: readonly string[]) =>
