@@ -335,3 +335,42 @@ describe('store layer on stickynote-server (no Lua needed)', () => {
     await t2!.close();
   });
 });
+
+describe('store subscriptions across a reconnect (ioredis)', () => {
+  for (const label of ['Redis 7.0', 'stickynote-server']) {
+    test(`${label}: a killed subscriber comes back, and closing it as it reconnects leaves no unhandled rejection`, async () => {
+      const port = label === 'Redis 7.0' ? redis.port : sticky.port;
+      const client = ioredis(port);
+      // Watch the connections the store opens from the user's client (its subscribers).
+      const opened: Redis[] = [];
+      const duplicate = client.duplicate.bind(client);
+      client.duplicate = ((...args: Parameters<Redis['duplicate']>) => {
+        const d = duplicate(...args);
+        opened.push(d);
+        return d;
+      }) as Redis['duplicate'];
+      const store = new RedisStore(client);
+      closers.push(() => store.close());
+      const admin = ioredis(port);
+      const channel = `reconnect:${label}`;
+      const got: string[] = [];
+      const first = await store.subscribe(channel, (m) => got.push(m));
+      // The killed connection reconnects and subscribes again: messages flow once more.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await waitUntil(async () => {
+        await store.publish(channel, 'again');
+        return got.includes('again');
+      }, 5000);
+      await first.close();
+      // Closed the moment its reconnect is ready, which is when ioredis's own re-subscribe would
+      // be sent and then rejected with nobody listening: the test runner fails this file on any
+      // unhandled rejection.
+      const second = await store.subscribe(channel, () => {});
+      const sub = opened[opened.length - 1];
+      const closed = new Promise<void>((resolve) => sub.once('ready', () => void second.close().then(resolve)));
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await closed;
+      await new Promise((r) => setTimeout(r, 50));
+    });
+  }
+});

@@ -104,13 +104,19 @@ function ioredisDriver(client: IoredisLike): Driver {
     get: (key) => client.get(key),
     masters: async () => (await masters()).map((n) => ({ send: (args: Arg[]) => n.call(String(args[0]), ...args.slice(1)) })),
     async subscriber(channel, onMessage, onDisconnect) {
-      const sub = client.duplicate();
+      // After a reconnect, ioredis re-subscribes by itself but leaves that SUBSCRIBE's promise
+      // without a handler: closing the connection while it is in flight is an unhandled rejection
+      // in the user's process. So a standalone subscriber re-subscribes itself, errors handled.
+      // (A Cluster's duplicate takes startup nodes, not options, and resubscribes through its own
+      // subscriber.)
+      const sub = cluster ? client.duplicate() : client.duplicate({ autoResubscribe: false } as never);
       sub.on('error', () => {});
       sub.on('close', onDisconnect as Listener);
       sub.on('message', ((ch: string, msg: string) => {
         if (ch === channel) onMessage(msg);
       }) as Listener);
       await sub.subscribe(channel);
+      if (!cluster) sub.on('ready', (() => void sub.subscribe(channel).catch(() => {})) as Listener);
       return () => sub.disconnect();
     },
     async trackers(prefixes, onKeys, lost) {
