@@ -387,9 +387,27 @@ describe('stickynote-server: running', () => {
     const debian = await spawnBinOnFreePort((port) => ['--port', String(port), '--bind', '127.0.0.1', '-::1']);
     try {
       assert.equal(await canConnect(debian.port, '127.0.0.1'), true);
+      assert.equal(await canConnect(debian.port, '::1'), true, 'every address of the list is listened on');
       if (external) assert.equal(await canConnect(debian.port, external), false);
     } finally {
       await debian.stop();
+    }
+  });
+
+  it("bind lists: an address the machine lacks aborts as Redis does, unless marked optional with '-'", async () => {
+    // 192.0.2.1 is TEST-NET-1: never configured on a host.
+    const port = await freePort();
+    const r = await runBin(['--port', String(port), '--bind', '127.0.0.1', '192.0.2.1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, new RegExp(`# Warning: Could not create server TCP listening socket 192\\.0\\.2\\.1:${port}: bind: Cannot assign requested address`));
+    assert.match(r.stdout, new RegExp(`# Failed listening on port ${port} \\(TCP\\), aborting\\.`));
+    assert.equal(await canConnect(port, '127.0.0.1'), false, 'the addresses already bound were let go');
+    const optional = await spawnBinOnFreePort((p) => ['--port', String(p), '--bind', '127.0.0.1', '-192.0.2.1', '::1']);
+    try {
+      assert.equal(await canConnect(optional.port, '127.0.0.1'), true);
+      assert.equal(await canConnect(optional.port, '::1'), true);
+    } finally {
+      await optional.stop();
     }
   });
 

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromArgv, ConfigLineError, type LoadedConfig } from '../config/args.js';
 import type { Config } from '../config/config.js';
-import { StickyServer } from '../server/server.js';
+import { bindAddresses, StickyServer } from '../server/server.js';
 
 /**
  * `stickynote-server [/path/to/redis.conf] [options] [-]`, redis-server's syntax and behaviour:
@@ -119,20 +119,6 @@ function checkLogfile(config: Config): void {
   }
 }
 
-/**
- * The one address the TCP server listens on, from Redis's `bind` list: `*` is every IPv4 address,
- * `::*` every IPv6 one, a leading `-` marks an optional address. `* -::*` (Redis's default) becomes
- * the dual-stack `::`; otherwise the first address is used and the others are reported.
- */
-function listenAddress(bind: string): { host: string; shown: string; dropped: string[] } {
-  const words = bind.split(' ').filter((w) => w !== '');
-  const plain = words.map((w) => (w.startsWith('-') ? w.slice(1) : w));
-  if (plain.includes('*') && plain.includes('::*')) return { host: '::', shown: '*', dropped: [] };
-  const first = plain[0] ?? '127.0.0.1';
-  const host = first === '*' ? '0.0.0.0' : first === '::*' ? '::' : first;
-  return { host, shown: first, dropped: words.slice(1) };
-}
-
 /** Set in the environment of the detached copy that `daemonize yes` starts. */
 const DAEMON_CHILD = 'STICKYNOTE_DAEMON_CHILD';
 /** Redis's CONFIG_DEFAULT_PID_FILE, for a daemon without a `pidfile`. */
@@ -205,12 +191,11 @@ async function main(): Promise<void> {
   const server = new StickyServer({ config });
   // Absolute, as Redis keeps it, so CONFIG REWRITE and INFO's config_file do not depend on the cwd.
   server.context.configFile = file === '' ? '' : resolve(file);
-  const { host, shown, dropped } = listenAddress(bind);
-  if (dropped.length > 0) logger.log('warning', `Warning: listening on ${shown} only; not on ${dropped.join(' ')}`);
   try {
-    await server.listen(port, host);
+    await server.listen(port, bind);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    const err = e as NodeJS.ErrnoException & { address?: string };
+    const shown = bindAddresses(bind).find((a) => a.host === err.address)?.shown ?? err.address ?? bind;
     logger.log('warning', `Warning: Could not create server TCP listening socket ${shown}:${port}: bind: ${describeErrno(err)}`);
     logger.log('warning', `Failed listening on port ${port} (TCP), aborting.`);
     process.exit(1);

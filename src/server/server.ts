@@ -16,7 +16,8 @@ export interface ServerOptions {
  */
 export class StickyServer {
   readonly context: ServerContext;
-  private readonly tcp: net.Server;
+  /** One listener per `bind` address. */
+  private listeners: net.Server[] = [];
   private readonly connections = new Set<Connection>();
   private cron: NodeJS.Timeout | null = null;
   private cronTicks = 0;
@@ -26,8 +27,6 @@ export class StickyServer {
   constructor(options: ServerOptions = {}) {
     this.context = new ServerContext(options);
     this.context.shutdown = () => void this.close();
-    // Paused, so that nothing is read before the Connection takes over the descriptor (socket-reads.ts).
-    this.tcp = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   get port(): number {
@@ -47,18 +46,49 @@ export class StickyServer {
     this.connections.add(new Connection(socket, ctx, this.io, (c) => this.connections.delete(c)));
   }
 
-  /** Starts listening; resolves with the bound port (useful with port 0). */
-  listen(port = this.context.config.typed.port, host = this.context.config.typed.bind): Promise<number> {
-    const hosts = host.split(/\s+/).filter(Boolean);
+  /**
+   * Listens on every address of Redis's `bind` list (`*` is every IPv4 address, `::*` every IPv6
+   * one; a leading `-` marks an address that is skipped if the machine does not have it) and
+   * resolves with the port, the same on all of them (port 0 picks a free one on the first).
+   */
+  async listen(port = this.context.config.typed.port, bind = this.context.config.typed.bind): Promise<number> {
+    const addresses = bindAddresses(bind);
+    try {
+      for (const { host, optional } of addresses) {
+        try {
+          port = await this.listenOn(port, host);
+        } catch (e) {
+          if (!(optional && SKIPPABLE.has((e as NodeJS.ErrnoException).code ?? ''))) throw e;
+        }
+      }
+    } catch (e) {
+      await this.closeListeners();
+      throw e;
+    }
+    if (this.listeners.length === 0) throw new Error(`no address of '${bind}' is available`);
+    this.context.tcpPort = port;
+    this.startCron();
+    return port;
+  }
+
+  private listenOn(port: number, host: string): Promise<number> {
+    // Paused, so that nothing is read before the Connection takes over the descriptor (socket-reads.ts).
+    const tcp = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     return new Promise((resolve, reject) => {
-      this.tcp.once('error', reject);
-      this.tcp.listen({ port, host: hosts[0] ?? '127.0.0.1', exclusive: true }, () => {
-        this.tcp.off('error', reject);
-        this.context.tcpPort = (this.tcp.address() as net.AddressInfo).port;
-        this.startCron();
-        resolve(this.context.tcpPort);
+      tcp.once('error', reject);
+      // IPv6 listeners are IPv6-only (as Redis sets IPV6_V6ONLY), so `* ::*` can share a port.
+      tcp.listen({ port, host, exclusive: true, ipv6Only: host.includes(':') }, () => {
+        tcp.off('error', reject);
+        this.listeners.push(tcp);
+        resolve((tcp.address() as net.AddressInfo).port);
       });
     });
+  }
+
+  private closeListeners(): Promise<void> {
+    const listeners = this.listeners;
+    this.listeners = [];
+    return Promise.all(listeners.map((tcp) => new Promise<void>((resolve) => (tcp.listening ? tcp.close(() => resolve()) : resolve())))).then(() => {});
   }
 
   /**
@@ -98,11 +128,23 @@ export class StickyServer {
     if (this.cron) clearInterval(this.cron);
     this.cron = null;
     for (const c of [...this.connections]) c.close();
-    return new Promise((resolve) => {
-      if (!this.tcp.listening) return resolve();
-      this.tcp.close(() => resolve());
-    });
+    return this.closeListeners();
   }
+}
+
+/** Errors for which Redis skips an optional (`-`) bind address (listenToPort). */
+const SKIPPABLE = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'ESOCKTNOSUPPORT', 'EPFNOSUPPORT', 'ENOPROTOOPT']);
+
+/** The `bind` list as listen addresses. */
+export function bindAddresses(bind: string): { host: string; optional: boolean; shown: string }[] {
+  const words = bind.split(/\s+/).filter(Boolean);
+  if (words.length === 0) words.push('127.0.0.1');
+  return words.map((w) => {
+    const optional = w.startsWith('-');
+    const shown = optional ? w.slice(1) : w;
+    const host = shown === '*' ? '0.0.0.0' : shown === '::*' ? '::' : shown;
+    return { host, optional, shown };
+  });
 }
 
 /** Creates a server and starts listening (port 0 picks a free port). */
