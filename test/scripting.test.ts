@@ -84,6 +84,13 @@ describe('EVAL: reply → Lua conversion', () => {
     ]) {
       await ev(t, s);
     }
+    // Integer replies become doubles: past 2^53 they round (INT64_MAX even comes back as INT64_MIN).
+    for (const v of ['9007199254740993', '9223372036854775807', '-9223372036854775807']) {
+      await t.do('SET', 'big', v);
+      for (const s of ["return redis.call('incrby', 'big', 0)", "return redis.call('incrby', 'big', 0) - 1", "return tostring(redis.call('incrby', 'big', 0))"]) {
+        await ev(t, s);
+      }
+    }
   });
 
   it('RESP3 replies after redis.setresp(3)', async () => {
@@ -228,6 +235,9 @@ describe('libraries', () => {
     const t = await fresh();
     for (const s of [
       'return {bit.tobit(2^32+5), bit.tobit(0xffffffff), bit.tohex(255), bit.tohex(-1, -4), bit.tohex(255, 2)}',
+      // tobit keeps the low 32 bits of n + 2^52 + 2^51 as a double, which rounds past 2^51.
+      'return {bit.tobit(2^52+7), bit.tobit(2^51+1.5), bit.tobit(-2^51-1), bit.tobit(2^60+12345), bit.tobit(-2^60-12345), bit.tobit(2^64+4096)}',
+      'return {bit.tobit(90071992547409930), bit.tobit(1e15+0.5), bit.tobit(123456789012.7), bit.tobit(-2.5), bit.tobit(1/0), bit.tobit(0/0)}',
       'return {bit.band(0xff, 0x0f, 0x3), bit.bor(1, 2, 4), bit.bxor(5, 3), bit.bnot(0)}',
       'return {bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.rol(0x12345678, 8), bit.ror(0x12345678, 8), bit.bswap(0x12345678)}',
       "return struct.pack('>I2', 258)", "return {struct.unpack('>I2', '\\1\\2')}", "return struct.pack('<i4 >h b B', -2, 3, -1, 255)",

@@ -124,7 +124,10 @@ export class LuaSink implements ReplySink {
   }
 
   integer(n: number | bigint): void {
-    this.w.api.lua_pushinteger(this.L, typeof n === 'bigint' ? n : n >= 0 && n < 1024 ? big(n) : BigInt(n));
+    const api = this.w.api;
+    // Lua 5.1 numbers are doubles: an integer beyond 2^53 reaches the script rounded, as a float.
+    if (typeof n === 'bigint' || !Number.isSafeInteger(n)) api.lua_pushnumber(this.L, Number(n));
+    else api.lua_pushinteger(this.L, n >= 0 && n < 1024 ? big(n) : BigInt(n));
     this.added();
   }
 
