@@ -202,11 +202,10 @@ end)
 local function tobit(x)
   local n = tonumber(x)
   if n == nil then error("bad argument #1 to 'tobit' (number expected, got " .. (x == nil and 'no value' or type(x)) .. ")", 1) end
-  if mathtype(n) == 'float' then
-    if n ~= n or n == huge or n == -huge then return 0 end
-    local r = floor(n + 0.5)
-    if r - n == 0.5 and r % 2 ~= 0 then r = r - 1 end
-    n = mathtype(r) == 'integer' and r or tointeger(fmod(r, 4294967296.0)) or 0
+  if mathtype(n) == 'float' or n >= 0x8000000000000 or n <= -0x8000000000000 then
+    -- barg: the low 32 bits of the double n + 2^52 + 2^51 (rounding as the add does, also past
+    -- 2^51 where the sum loses precision; NaN and infinities give 0). Exact for small integers.
+    n = (sunpack('<I4', spack('<d', n + 6755399441055744.0)))
   end
   n = n & 0xFFFFFFFF
   if n >= 0x80000000 then n = n - 0x100000000 end
