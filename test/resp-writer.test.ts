@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RespWriter } from '../src/server/resp-writer.js';
+import { DIRECT_WRITE, RespWriter } from '../src/server/resp-writer.js';
 
 /** Everything the writer holds, as latin1, taken as the connection takes it. */
 function drain(w: RespWriter): string {
@@ -86,7 +86,7 @@ describe('RespWriter: every reply type in RESP2 and RESP3', () => {
 });
 
 describe('RespWriter: large values and batching', () => {
-  for (const n of [16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000, 1_100_000]) {
+  for (const n of [16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 99_999, 100_000, DIRECT_WRITE - 1, DIRECT_WRITE, 1_100_000]) {
     it(`bulk of ${n} bytes, string and Buffer, between small replies`, () => {
       const s = 'ab'.repeat(n).slice(0, n);
       const expected = `+OK\r\n$${n}\r\n${s}\r\n:7\r\n`;
@@ -133,14 +133,39 @@ describe('RespWriter: large values and batching', () => {
 
   it('big values come out as chunks in order', () => {
     const w = writer(2);
+    const x = 'x'.repeat(DIRECT_WRITE);
+    const z = 'z'.repeat(DIRECT_WRITE + 1000);
     w.array(3);
-    w.bulk('x'.repeat(20_000));
+    w.bulk(x);
     w.bulk('y');
-    w.bulk('z'.repeat(30_000));
+    w.bulk(z);
     const out = w.take();
     assert.ok(Array.isArray(out));
-    assert.equal(Buffer.concat(out).toString('latin1'), `*3\r\n$20000\r\n${'x'.repeat(20_000)}\r\n$1\r\ny\r\n$30000\r\n${'z'.repeat(30_000)}\r\n`);
+    assert.equal(Buffer.concat(out).toString('latin1'), `*3\r\n$${x.length}\r\n${x}\r\n$1\r\ny\r\n$${z.length}\r\n${z}\r\n`);
     assert.equal(w.size, 0);
+  });
+
+  it('recycle() after a complete write: the next batch reuses the buffers, and what is still unwritten is never overwritten', () => {
+    const text = (out: Buffer | Buffer[]) => (Array.isArray(out) ? Buffer.concat(out) : out).toString('latin1');
+    const a = writer(2);
+    const b = writer(2);
+    // A batch big enough to grow the buffer, written (recycled), then a second batch of another size.
+    a.bulk('a'.repeat(200_000));
+    const first = a.take()!;
+    assert.equal(text(first), `$200000\r\n${'a'.repeat(200_000)}\r\n`);
+    a.recycle(); // its grown buffer is now a spare, free for any writer
+    // b takes the spare for its own big batch while it is still unwritten (no recycle yet)...
+    b.bulk('b'.repeat(150_000));
+    const pending = b.take()!;
+    // ...and a's next big batch must not be given the buffer b's pending output lives in.
+    a.bulk('c'.repeat(180_000));
+    const next = a.take()!;
+    assert.equal(text(pending), `$150000\r\n${'b'.repeat(150_000)}\r\n`);
+    assert.equal(text(next), `$180000\r\n${'c'.repeat(180_000)}\r\n`);
+    // After a recycle, small replies start again at the beginning of the writer's own buffer.
+    a.recycle();
+    a.status('OK');
+    assert.equal(text(a.take()!), '+OK\r\n');
   });
 });
 

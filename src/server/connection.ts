@@ -215,7 +215,9 @@ export class Connection {
         this.server.stats.totalNetOutputBytes += out.length;
         socket.write(out);
       }
-      if (socket.writableLength > OUTPUT_HIGH_WATER) socket.pause();
+      // Written through to the kernel at once (the usual case): the writer may reuse its buffers.
+      if (socket.writableLength === 0) this.writer.recycle();
+      else if (socket.writableLength > OUTPUT_HIGH_WATER) socket.pause();
     }
     if (this.client.closeAfterReply) {
       this.closed = true;

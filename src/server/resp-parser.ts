@@ -52,6 +52,23 @@ const REDIS_GIVES_UP = INLINE_MAX_SIZE + 16 * 1024;
 const BIG_ARG = 32 * 1024;
 /** First allocation for a big argument; it then doubles as data arrives. */
 const BIG_INITIAL = 64 * 1024;
+
+/**
+ * Big-argument buffers whose argument was emitted (copied into a string), kept for the next big
+ * argument of any connection: a stream of 100 KB values would otherwise allocate (and collect)
+ * a fresh buffer for each. Taking a spare reserves no new memory, so it may hold a whole
+ * announced argument at once. Bounded: BIG_SPARES buffers of at most BIG_SPARE_BYTES.
+ */
+const bigSpares: Buffer[] = [];
+const BIG_SPARES = 4;
+const BIG_SPARE_BYTES = 4 * 1024 * 1024;
+
+function bigSpare(size: number): Buffer | null {
+  for (let i = 0; i < bigSpares.length; i++) {
+    if (bigSpares[i].length >= size) return bigSpares.splice(i, 1)[0];
+  }
+  return null;
+}
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -186,6 +203,7 @@ export class RespParser {
     if (this.bigFilled < total) return EMPTY;
     // The payload is followed by two bytes Redis skips without looking at them.
     this.args.push(big.latin1Slice(0, this.bulkLen));
+    if (big.length <= BIG_SPARE_BYTES && bigSpares.length < BIG_SPARES) bigSpares.push(big);
     this.big = null;
     this.bigFilled = 0;
     this.bulkLen = -1;
@@ -355,7 +373,7 @@ export class RespParser {
   /** Moves the start of an incomplete large argument into a buffer of its own. */
   private startBig(): void {
     const rest = this.buf.subarray(this.pos);
-    this.big = Buffer.allocUnsafe(Math.min(this.bulkLen + 2, Math.max(BIG_INITIAL, rest.length)));
+    this.big = bigSpare(this.bulkLen + 2) ?? Buffer.allocUnsafe(Math.min(this.bulkLen + 2, Math.max(BIG_INITIAL, rest.length)));
     this.bigFilled = 0;
     this.buf = EMPTY;
     this.pos = 0;

@@ -1,8 +1,31 @@
 import type { ReplySink } from '../commands/reply.js';
 
-/** Values at least this long are handed to the socket as their own chunk instead of copied. */
-const DIRECT_WRITE = 16 * 1024;
+/**
+ * Values at least this long are handed to the socket as their own chunk; shorter ones are copied
+ * into the output buffer, which is reused once written (see spares).
+ */
+export const DIRECT_WRITE = 512 * 1024;
 const INITIAL = 16 * 1024;
+
+/**
+ * Output buffers that grew past INITIAL for a big batch, kept for reuse by any connection once
+ * their bytes are written (allocating large Buffers per reply costs allocation and GC time).
+ * Bounded: at most SPARE_COUNT buffers of at most SPARE_BYTES each.
+ */
+const spares: Buffer[] = [];
+const SPARE_COUNT = 8;
+const SPARE_BYTES = 4 * 1024 * 1024;
+
+function outputBuffer(size: number): Buffer {
+  for (let i = 0; i < spares.length; i++) {
+    if (spares[i].length >= size) return spares.splice(i, 1)[0];
+  }
+  return Buffer.allocUnsafe(size);
+}
+
+function spare(buf: Buffer): void {
+  if (buf.length > INITIAL && buf.length <= SPARE_BYTES && spares.length < SPARE_COUNT) spares.push(buf);
+}
 /** Strings up to this length are copied by a JS loop rather than Buffer#latin1Write. */
 const SHORT_STRING = 32;
 
@@ -32,7 +55,9 @@ export interface ProtocolSource {
  */
 export class RespWriter implements ReplySink {
   private session: ProtocolSource = { protocol: 2 };
-  private buf = Buffer.allocUnsafe(INITIAL);
+  /** This writer's own small buffer, used again whenever everything handed out has been written. */
+  private readonly home = Buffer.allocUnsafe(INITIAL);
+  private buf: Buffer = this.home;
   /**
    * The current batch is buf[start, len). Bytes before `start` were handed to the socket without
    * a copy and are never written again; a fresh buffer replaces this one when it runs out.
@@ -69,7 +94,7 @@ export class RespWriter implements ReplySink {
     const used = this.len - this.start;
     let cap = INITIAL;
     while (cap < used + n) cap *= 2;
-    const next = Buffer.allocUnsafe(cap);
+    const next = outputBuffer(cap);
     this.buf.copy(next, 0, this.start, this.len);
     this.buf = next;
     this.start = 0;
@@ -124,13 +149,18 @@ export class RespWriter implements ReplySink {
       this.raw('\r\n');
       return;
     }
-    this.ensure(n + 10); // '$', at most 5 digits (n < 16 KB here), CRLF, payload, CRLF
+    // writeDigits handles up to 5 digits; a longer length takes the general line path.
+    const longLength = n >= 100000;
+    if (longLength) this.line('$', String(n));
+    this.ensure(n + 10); // '$', at most 5 digits, CRLF, payload, CRLF
     const b = this.buf;
     let p = this.len;
-    b[p++] = 36; // '$'
-    p = writeDigits(b, p, n);
-    b[p++] = 13;
-    b[p++] = 10;
+    if (!longLength) {
+      b[p++] = 36; // '$'
+      p = writeDigits(b, p, n);
+      b[p++] = 13;
+      b[p++] = 10;
+    }
     if (typeof s !== 'string') p += s.copy(b, p);
     else if (n <= SHORT_STRING) {
       // Element-by-element copy beats a call into C++ for short strings (LRANGE, SMEMBERS, …).
@@ -216,6 +246,17 @@ export class RespWriter implements ReplySink {
   bigNumber(s: string): void {
     if (this.session.protocol === 3) this.line('(', s);
     else this.bulk(s);
+  }
+
+  /**
+   * The socket has written everything take() handed out (nothing is queued in it): every byte
+   * of the buffers is free again, so the next batch starts at the beginning of the home buffer,
+   * and a grown buffer goes back to the spares.
+   */
+  recycle(): void {
+    if (this.buf !== this.home) spare(this.buf);
+    this.buf = this.home;
+    this.start = this.len = 0;
   }
 
   /**
