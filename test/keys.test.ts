@@ -112,6 +112,9 @@ describe('keys: generic keyspace commands match Redis', () => {
     await t.do('SET', 'k', 'v');
     for (const cur of ['x', ' 1', '1 ', '+', '-', '0x1', '18446744073709551616', '1.5']) await t.error('SCAN', cur);
     for (const cur of ['0', '', '+0', '-0', '00']) await t.do('SCAN', cur);
+    // strtoul reads a C string: a NUL byte ends the cursor ('\0x' is cursor 0, '0\0 x' too).
+    for (const cur of ['\0\xff', '0\0 x']) await t.do('SCAN', cur, 'COUNT', '1000');
+    await t.error('SCAN', 'x\0');
     await t.error('SCAN', '0', 'COUNT', '0');
     await t.error('SCAN', '0', 'COUNT', '-1');
     await t.error('SCAN', '0', 'COUNT', 'x');

@@ -11,9 +11,11 @@ const ERR_INVALID_CURSOR = 'ERR invalid cursor';
 /**
  * parseScanCursorOrReply: strtoul(…, 10) over the whole argument (optional sign, digits; the empty
  * string is 0), no leading space, no trailing bytes, no overflow. "-N" wraps modulo 2^64 as strtoul
- * does, which is far beyond any slot.
+ * does, which is far beyond any slot. strtoul reads a C string: a NUL byte ends the cursor.
  */
-export function parseScanCursor(s: string): number {
+export function parseScanCursor(arg: string): number {
+  const nul = arg.indexOf('\0');
+  const s = nul === -1 ? arg : arg.slice(0, nul);
   const n = s.length;
   if (n === 0) return 0;
   const sign = s.charCodeAt(0);
