@@ -54,6 +54,11 @@ describe('connection commands match Redis 7.0', () => {
     await t.error('HELLO', '1');
     await t.error('HELLO', 'x');
     await t.error('HELLO', '3', 'FOO');
+    // Error messages print arguments with C's %s: up to the first NUL byte.
+    await t.error('HELLO', '2', 'x\0y');
+    await t.error('CLIENT', 'LIST', 'TYPE', 'x\0y');
+    await t.error('CLIENT', 'KILL', 'TYPE', 'x\0y');
+    await t.error('CLIENT', 'KILL', 'USER', 'x\0y');
     await t.error('HELLO', '3', 'AUTH', 'a');
     await t.error('HELLO', '3', 'SETNAME', 'a b');
     await t.error('HELLO', '3', 'AUTH', 'bob', 'pw');

@@ -73,6 +73,10 @@ describe('FUNCTION LOAD and FCALL', () => {
     for (const code of ['#!lua name=a name=b\n', '#!lua foo=b\n', '#!js name=b\n', '#!lua', "redis.register_function('f', function() end)", '#!lua name=lib-x\nreturn 1', '#!LUA name=upper\nredis.register_function(\'u\', function() return 1 end)']) {
       await t.do('FUNCTION', 'LOAD', code);
     }
+    // A NUL before the shebang's newline hides it from strchr; %s stops at a NUL.
+    for (const code of ['#!lu\0a name=x\nreturn 1', '#!lua name=x\0y\nreturn 1', '#!lua name=x a\0b=c\nreturn 1']) await t.error('FUNCTION', 'LOAD', code);
+    await t.error('FUNCTION', 'LOAD', 'x\0y', '#!lua name=x\nreturn 1');
+    await t.error('FUNCTION', 'LIST', 'x\0y');
   });
 
   it('run-time environment and errors', async () => {

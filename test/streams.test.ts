@@ -391,6 +391,15 @@ describe('streams: differential against Redis 7.0', () => {
       await t.error('XPENDING', 'str', 'g');
       await t.error('XCLAIM', 'str', 'g', 'c', '0', '1');
       await t.error('XAUTOCLAIM', 'str', 'g', 'c', '0', '0');
+      // NOGROUP and option errors print names with C's %s: up to the first NUL byte.
+      await t.do('XADD', 'nul', '1-1', 'f', 'v');
+      await t.do('XGROUP', 'CREATE', 'nul', 'g', '0');
+      await t.error('XCLAIM', 'nul', 'g', 'c', '0', '1-1', 'x\0y');
+      await t.error('XGROUP', 'SETID', 'nul', 'g\0h', '$');
+      await t.error('XINFO', 'CONSUMERS', 'nul', 'g\0h');
+      await t.error('XAUTOCLAIM', 'nul', 'g\0h', 'c', '0', '0');
+      await t.error('XPENDING', 'nul\0x', 'g');
+      await t.error('XREADGROUP', 'GROUP', 'g\0h', 'c', 'STREAMS', 'nul', '>');
       await t.error('XINFO', 'GROUPS', 'str');
     });
   });

@@ -232,6 +232,7 @@ describe('client tracking', () => {
     await t.error('CLIENT', 'TRACKING', 'ON', 'BCAST', 'OPTIN');
     await t.error('CLIENT', 'TRACKING', 'ON', 'OPTIN', 'OPTOUT');
     await t.error('CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'ab', 'PREFIX', 'a');
+    await t.error('CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a\0b', 'PREFIX', 'a');
     await t.error('CLIENT', 'TRACKING', 'OFF', 'BOGUS');
     await t.error('CLIENT', 'CACHING', 'YES');
     await t.error('CLIENT', 'CACHING');

@@ -1,6 +1,6 @@
 import type { CommandDef, ExtraSpec } from './table.js';
 import type { Client } from './client.js';
-import { ERR } from './errors.js';
+import { ERR, cstr } from './errors.js';
 import { integerArg, parseInt64 } from './args.js';
 import { ReplyError, type ReplySink } from './reply.js';
 import { trackingRedirectBroken } from './tracking.js';
@@ -153,7 +153,7 @@ function hello(c: Client, args: string[]): void {
       setName(c, args[j + 1]);
       j++;
     } else {
-      throw new ReplyError(`ERR Syntax error in HELLO option '${args[j]}'`);
+      throw new ReplyError(`ERR Syntax error in HELLO option '${cstr(args[j])}'`);
     }
   }
   if (!c.authenticated) {
@@ -284,7 +284,7 @@ function clientList(c: Client, args: string[]): void {
   const clients = c.server.clients;
   if (args.length === 4 && args[2].toLowerCase() === 'type') {
     const type = clientTypeByName(args[3]);
-    if (type === null) throw new ReplyError(`ERR Unknown client type '${args[3]}'`);
+    if (type === null) throw new ReplyError(`ERR Unknown client type '${cstr(args[3])}'`);
     for (const cl of clients.values()) if (clientType(cl) === type) out += clientInfoString(cl) + '\n';
   } else if (args.length > 3 && args[2].toLowerCase() === 'id') {
     for (let j = 3; j < args.length; j++) {
@@ -326,13 +326,13 @@ function parseKillFilter(args: string[]): KillFilter {
       f.id = Number(id);
     } else if (opt === 'type') {
       f.type = clientTypeByName(value);
-      if (f.type === null) throw new ReplyError(`ERR Unknown client type '${value}'`);
+      if (f.type === null) throw new ReplyError(`ERR Unknown client type '${cstr(value)}'`);
     } else if (opt === 'addr') {
       f.addr = value;
     } else if (opt === 'laddr') {
       f.laddr = value;
     } else if (opt === 'user') {
-      if (value !== 'default') throw new ReplyError(`ERR No such user '${value}'`);
+      if (value !== 'default') throw new ReplyError(`ERR No such user '${cstr(value)}'`);
       f.user = value;
     } else if (opt === 'skipme') {
       const v = value.toLowerCase();

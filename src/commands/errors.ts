@@ -21,6 +21,12 @@ export const ERR = {
     `ERR unknown subcommand or wrong number of arguments for '${args[1].slice(0, 128)}'. Try ${args[0].toUpperCase()} HELP.`,
 } as const;
 
+/** What C's "%s" prints of an argument in an error message: its bytes before the first NUL. */
+export function cstr(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul === -1 ? s : s.slice(0, nul);
+}
+
 /** Redis's addReplyError* replace CR/LF so an error stays one protocol line. */
 export function sanitizeError(message: string): string {
   return message.includes('\r') || message.includes('\n') ? message.replace(/[\r\n]/g, ' ') : message;

@@ -1,7 +1,7 @@
 import type { Client } from './client.js';
 import type { CommandDef } from './table.js';
 import type { ServerContext } from './server-context.js';
-import { ERR } from './errors.js';
+import { ERR, cstr } from './errors.js';
 import { ReplyError } from './reply.js';
 import { parseLong } from './args.js';
 import { numkeysKeys } from './numkeys.js';
@@ -68,8 +68,10 @@ class Libraries {
 /** The shebang of a library: `#!<engine> name=<name>` (functionExtractLibMetaData). */
 function parseMetadata(code: string): { engine: string; name: string; body: string } {
   if (!code.startsWith('#!')) throw new ReplyError('ERR Missing library metadata');
+  // strchr(code, '\n') on a C string: a NUL before the first newline hides it.
   const end = code.indexOf('\n');
-  if (end === -1) throw new ReplyError('ERR Invalid library metadata');
+  const nul = code.indexOf('\0');
+  if (end === -1 || (nul !== -1 && nul < end)) throw new ReplyError('ERR Invalid library metadata');
   const parts = code.slice(0, end).split(/[ \t\r]+/).filter((p) => p !== '');
   if (parts.length === 0) throw new ReplyError('ERR Invalid library metadata');
   const engine = parts[0].slice(2);
@@ -124,7 +126,7 @@ function fcall(c: Client, args: string[], ro: boolean): void {
 function functionLoad(c: Client, args: string[]): void {
   let replace = false;
   for (let i = 2; i < args.length - 1; i++) {
-    if (args[i].toLowerCase() !== 'replace') throw new ReplyError(`ERR Unknown option given: ${args[i]}`);
+    if (args[i].toLowerCase() !== 'replace') throw new ReplyError(`ERR Unknown option given: ${cstr(args[i])}`);
     replace = true;
   }
   c.reply.bulk(librariesOf(c.server).load(args[args.length - 1], replace));
@@ -144,7 +146,7 @@ function functionList(c: Client, args: string[]): void {
       pattern = args[++i];
       continue;
     }
-    throw new ReplyError(`ERR Unknown argument ${args[i]}`);
+    throw new ReplyError(`ERR Unknown argument ${cstr(args[i])}`);
   }
   const libs = [...librariesOf(c.server).byName.values()].filter((l) => pattern === null || stringMatch(pattern, l.name, true));
   const r = c.reply;

@@ -1,6 +1,6 @@
 import type { Client } from './client.js';
 import type { CommandDef } from './table.js';
-import { ERR } from './errors.js';
+import { ERR, cstr } from './errors.js';
 import { ReplyError } from './reply.js';
 import { isKeyword, parseInt64 } from './args.js';
 import { readTyped, typed, writeTyped } from './lookup.js';
@@ -467,7 +467,7 @@ function xread(c: Client, args: string[]): void {
     const arg = args[streamsArg + streamsCount + k];
     const s = typed(db.read(key), Stream);
     if (groupName !== null && s?.groups.get(groupName) === undefined) {
-      throw new ReplyError(`NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`);
+      throw new ReplyError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(groupName)}' in XREADGROUP with GROUP option`);
     }
     if (arg === '$') {
       if (xreadgroup) {
@@ -804,7 +804,7 @@ function xinfoGroups(c: Client, args: string[]): void {
 function xinfoConsumers(c: Client, args: string[]): void {
   const s = xinfoKey(c, args);
   const g = s.groups.get(args[3]);
-  if (g === undefined) throw new ReplyError(`NOGROUP No such consumer group '${args[3]}' for key name '${args[2]}'`);
+  if (g === undefined) throw new ReplyError(`NOGROUP No such consumer group '${cstr(args[3])}' for key name '${cstr(args[2])}'`);
   const now = c.server.keyspace.now;
   c.reply.array(g.consumers.size);
   for (const [name, consumer] of sortedByName(g.consumers)) {
@@ -881,7 +881,7 @@ function xgroup(c: Client, args: string[]): void {
   const groupName = args[3];
   const group = s?.groups.get(groupName);
   if (group === undefined && (sub === 'setid' || sub === 'createconsumer' || sub === 'delconsumer')) {
-    throw new ReplyError(`NOGROUP No such consumer group '${groupName}' for key name '${key}'`);
+    throw new ReplyError(`NOGROUP No such consumer group '${cstr(groupName)}' for key name '${cstr(key)}'`);
   }
   switch (sub) {
     case 'create': {
@@ -949,7 +949,7 @@ function groupOf(c: Client, key: string, name: string): [Stream, ConsumerGroup] 
 }
 
 function noGroup(key: string, group: string): ReplyError {
-  return new ReplyError(`NOGROUP No such key '${key}' or consumer group '${group}'`);
+  return new ReplyError(`NOGROUP No such key '${cstr(key)}' or consumer group '${cstr(group)}'`);
 }
 
 function removePending(g: ConsumerGroup, id: StreamId): boolean {
@@ -1111,7 +1111,7 @@ function xclaim(c: Client, args: string[]): void {
     } else if (isKeyword(opt, 'lastid') && moreArgs > 0) {
       lastId = parseStrictId(args[++j]);
     } else {
-      throw new ReplyError(`ERR Unrecognized XCLAIM option '${opt}'`);
+      throw new ReplyError(`ERR Unrecognized XCLAIM option '${cstr(opt)}'`);
     }
   }
   if (lastId > g.lastId) g.lastId = lastId;

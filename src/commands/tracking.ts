@@ -1,7 +1,7 @@
 import type { KeyListener } from '../engine/keyspace.js';
 import { parseInt64 } from './args.js';
 import type { Client } from './client.js';
-import { ERR } from './errors.js';
+import { ERR, cstr } from './errors.js';
 import { ReplyError } from './reply.js';
 import type { ServerContext } from './server-context.js';
 import type { Command, CommandDef } from './table.js';
@@ -306,12 +306,12 @@ function checkPrefixes(existing: readonly string[], prefixes: readonly string[])
   for (let i = 0; i < prefixes.length; i++) {
     for (const old of existing) {
       if (overlaps(old, prefixes[i])) {
-        throw new ReplyError(`ERR Prefix '${prefixes[i]}' overlaps with an existing prefix '${old}'. Prefixes for a single client must not overlap.`);
+        throw new ReplyError(`ERR Prefix '${cstr(prefixes[i])}' overlaps with an existing prefix '${cstr(old)}'. Prefixes for a single client must not overlap.`);
       }
     }
     for (let j = i + 1; j < prefixes.length; j++) {
       if (overlaps(prefixes[i], prefixes[j])) {
-        throw new ReplyError(`ERR Prefix '${prefixes[i]}' overlaps with another provided prefix '${prefixes[j]}'. Prefixes for a single client must not overlap.`);
+        throw new ReplyError(`ERR Prefix '${cstr(prefixes[i])}' overlaps with another provided prefix '${cstr(prefixes[j])}'. Prefixes for a single client must not overlap.`);
       }
     }
   }
