@@ -6,7 +6,8 @@ import { ReplyError } from './reply.js';
 import { parseScanCursor, parseScanOptions, replyScan } from './scan.js';
 import type { Database } from '../engine/database.js';
 import { stringMatch } from '../engine/glob.js';
-import { cloneValue, RawString, typeOf, type Value } from '../engine/values.js';
+import { objectEncoding } from '../engine/memory.js';
+import { cloneValue, typeOf, type Value } from '../engine/values.js';
 import { NOTIFY, notify, notifyIn } from './notifications.js';
 import { flushWithTracking } from './tracking.js';
 
@@ -26,8 +27,6 @@ const EXPIRE_FAST_LIMIT = 2 ** 43;
 const SHARED_INTEGERS = 10000;
 /** OBJECT REFCOUNT of a shared object (OBJ_SHARED_REFCOUNT). */
 const SHARED_REFCOUNT = 2147483647;
-/** Strings up to this length are stored inline with their object header (embstr). */
-const EMBSTR_LIMIT = 44;
 
 const ERR_INT_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';
 const ERR_NX_CONFLICT = 'ERR NX and XX, GT or LT options at the same time are not compatible';
@@ -56,8 +55,6 @@ const OBJECT_HELP = [
 ];
 
 /** Encoding Redis 7.0 reports for a container that does not say (its large-size encoding). */
-const DEFAULT_ENCODING = { hash: 'hashtable', list: 'quicklist', set: 'hashtable', zset: 'skiplist', stream: 'stream' } as const;
-
 // ---- shared helpers --------------------------------------------------------------------------
 
 /** lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts a hit or miss, leaves the access time alone. */
@@ -229,15 +226,6 @@ function swapdb(c: Client, args: string[]): void {
 }
 
 // ---- OBJECT ------------------------------------------------------------------------------------
-
-function objectEncoding(v: Value): string {
-  if (typeof v === 'string') {
-    if (v.length <= 20 && parseInt64(v) !== null) return 'int';
-    return v.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
-  }
-  if (v instanceof RawString) return 'raw';
-  return v.encoding?.() ?? DEFAULT_ENCODING[v.type];
-}
 
 /** Redis stores SET's small non-negative integers as shared objects, unless LRU/LFU eviction is on. */
 function objectRefcount(c: Client, v: Value): number {

@@ -9,6 +9,7 @@ import { replyHelp } from './connection.js';
 import { infoText, selectSections } from './info.js';
 import { ConfigError } from '../config/config.js';
 import { stringMatch } from '../engine/glob.js';
+import { isIntString, objectEncoding } from '../engine/memory.js';
 import { RawString, type Value } from '../engine/values.js';
 
 /** Server commands: INFO, CONFIG, COMMAND, TIME, SHUTDOWN, DEBUG … */
@@ -375,18 +376,6 @@ function sleepSync(seconds: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function isIntegerString(s: string): boolean {
-  return s.length <= 20 && parseInt64(s) !== null;
-}
-
-/** Redis's object encodings as OBJECT ENCODING names them. */
-function encodingOf(v: Value): string {
-  if (typeof v === 'string') return isIntegerString(v) ? 'int' : v.length <= 44 ? 'embstr' : 'raw';
-  if (v instanceof RawString) return 'raw';
-  const defaults = { hash: 'hashtable', list: 'quicklist', set: 'hashtable', zset: 'skiplist', stream: 'stream' } as const;
-  return v.encoding?.() ?? defaults[v.type];
-}
-
 /** Bytes of an RDB length prefix. */
 function rdbLenSize(n: number): number {
   return n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9;
@@ -394,7 +383,7 @@ function rdbLenSize(n: number): number {
 
 /** Approximate rdbSavedObjectLen: exact for strings without LZF compression. */
 function serializedLength(v: Value): number {
-  if (typeof v === 'string' && isIntegerString(v)) {
+  if (typeof v === 'string' && isIntString(v)) {
     const n = Number(v);
     if (n >= -128 && n <= 127) return 2;
     if (n >= -32768 && n <= 32767) return 3;
@@ -412,7 +401,7 @@ function pseudoAddress(key: string): string {
 }
 
 function debugObject(c: Client, key: string, v: Value): string {
-  const encoding = encodingOf(v);
+  const encoding = objectEncoding(v);
   const policy = c.server.config.typed.maxmemoryPolicy;
   const shared =
     encoding === 'int' &&

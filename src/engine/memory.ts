@@ -88,6 +88,17 @@ export function isIntString(s: string): boolean {
   return v >= -(2n ** 63n) && v < 2n ** 63n;
 }
 
+/** Longest string Redis stores as embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
+const EMBSTR_LIMIT = 44;
+const CONTAINER_ENCODING = { hash: 'hashtable', list: 'quicklist', set: 'hashtable', zset: 'skiplist', stream: 'stream' } as const;
+
+/** Redis's object encoding as OBJECT ENCODING and DEBUG OBJECT name it. */
+export function objectEncoding(v: Value): string {
+  if (typeof v === 'string') return isIntString(v) ? 'int' : v.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
+  if (v instanceof RawString) return 'raw';
+  return v.encoding?.() ?? CONTAINER_ENCODING[v.type];
+}
+
 /** objectComputeSize of a string value: int (robj only), embstr (one block), or raw (robj + sds). */
 export function stringValueSize(v: string | RawString): number {
   if (typeof v === 'string') {
@@ -97,7 +108,7 @@ export function stringValueSize(v: string | RawString): number {
       const c = v.charCodeAt(0);
       if ((c === 45 || (c >= 48 && c <= 57)) && isIntString(v)) return ROBJ;
     }
-    if (n <= 44) return mallocSize(ROBJ + 3 + n + 1);
+    if (n <= EMBSTR_LIMIT) return mallocSize(ROBJ + 3 + n + 1);
     return ROBJ + mallocSize(sdsHeader(n, false) + n + 1);
   }
   const cap = v.buf.length;
