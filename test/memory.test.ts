@@ -26,6 +26,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(key, fc.integer({ min: 0, max: 300 }), elem).map(([k, o, v]) => ['SETRANGE', k, String(o), v]),
   fc.tuple(key, fc.integer({ min: 0, max: 2000 })).map(([k, o]) => ['SETBIT', k, String(o), '1']),
   key.map((k) => ['INCR', k]),
+  fc.tuple(key, score).map(([k, by]) => ['INCRBYFLOAT', k, by]),
   fc.tuple(key, elems).map(([k, vs]) => ['HSET', k, ...vs.flatMap((v, i) => [`f${i}${v.slice(0, 3)}`, v])]),
   fc.tuple(key, elem).map(([k, f]) => ['HDEL', k, `f0${f.slice(0, 3)}`, `f1${f.slice(0, 3)}`]),
   fc.tuple(key, small).map(([k, n]) => ['HINCRBY', k, 'n', n]),

@@ -567,6 +567,33 @@ describe('strings: differential against Redis 7.0', () => {
     await t.error('INCRBYFLOAT', 'f');
   });
 
+  it('INCRBYFLOAT stores an embstr, even when the result looks like an integer; editing it makes it raw', async () => {
+    const t = await servers.pair();
+    await t.do('FLUSHALL');
+    for (const [start, by] of [['10', '1'], ['10', '0.5'], ['-3', '3'], ['1.5', '1.5'], ['9007199254740993', '0']]) {
+      await t.do('SET', 'e', start);
+      await t.do('INCRBYFLOAT', 'e', by);
+      await t.do('OBJECT', 'ENCODING', 'e');
+      await t.do('MEMORY', 'USAGE', 'e');
+      await t.do('OBJECT', 'REFCOUNT', 'e');
+    }
+    await t.do('SET', 'e', '10');
+    await t.do('INCRBYFLOAT', 'e', '1');
+    await t.do('COPY', 'e', 'copy');
+    await t.do('OBJECT', 'ENCODING', 'copy');
+    await t.do('MEMORY', 'USAGE', 'copy');
+    await t.do('INCR', 'copy');
+    await t.do('OBJECT', 'ENCODING', 'copy');
+    await t.do('APPEND', 'e', '5');
+    await t.do('OBJECT', 'ENCODING', 'e');
+    await t.do('GET', 'e');
+    await t.do('SET', 'e', '10');
+    await t.do('INCRBYFLOAT', 'e', '1');
+    await t.do('SETRANGE', 'e', '0', '7');
+    await t.do('OBJECT', 'ENCODING', 'e');
+    await t.do('GET', 'e');
+  });
+
   it('LCS: plain, LEN, IDX, MINMATCHLEN, WITHMATCHLEN, errors', async () => {
     const t = await servers.pair();
     await t.do('FLUSHALL');

@@ -383,8 +383,10 @@ function rdbLenSize(n: number): number {
 
 /** Approximate rdbSavedObjectLen: exact for strings without LZF compression. */
 function serializedLength(v: Value): number {
-  if (typeof v === 'string' && isIntString(v)) {
-    const n = Number(v);
+  // rdbSaveRawString tries the integer encoding for any string of at most 11 bytes.
+  const text = typeof v === 'string' ? v : v instanceof RawString && v.length <= 11 ? v.toString() : null;
+  if (text !== null && isIntString(text)) {
+    const n = Number(text);
     if (n >= -128 && n <= 127) return 2;
     if (n >= -32768 && n <= 32767) return 3;
     if (n >= -2147483648 && n <= 2147483647) return 5;

@@ -6,6 +6,7 @@ import { INT64_MAX, INT64_MIN, isKeyword, parseInt64, parseLong } from './args.j
 import { RawString, isString, type StringValue, type Value } from '../engine/values.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../engine/long-double.js';
 import { bitpos, bitposInByte, bitsInByte, popcount } from '../engine/bits.js';
+import { isIntString } from '../engine/memory.js';
 import { NOTIFY, notify } from './notifications.js';
 
 /** String and bitmap commands, as Redis 7.0's t_string.c and bitops.c. */
@@ -63,8 +64,9 @@ function byteAt(v: StringValue, i: number): number {
  * storing it under the key (TTL kept) if it was a plain string.
  */
 function unshare(c: Client, key: string, v: StringValue, extra: number): RawString {
-  if (typeof v !== 'string') return v;
-  const raw = RawString.from(v, extra);
+  if (typeof v !== 'string' && !v.embstr) return v;
+  // A plain string, or an embstr: edited in place, it becomes a raw string of its own.
+  const raw = RawString.from(typeof v === 'string' ? v : v.toString(), extra);
   c.db.set(key, raw, true);
   return raw;
 }
@@ -276,7 +278,8 @@ function incrbyfloatCommand(c: Client, args: string[]): void {
   if (v !== undefined && v.length >= MAX_FLOAT_CHARS) throw new ReplyError(ERR.notFloat);
   const current = v === undefined ? '0' : typeof v === 'string' ? v : v.toString();
   const text = integerSum(current, args[2]) ?? floatSum(current, args[2]);
-  c.db.set(key, text, true);
+  // Redis stores the result as an embstr (createStringObjectFromLongDouble), even "11": no int encoding.
+  c.db.set(key, isIntString(text) ? RawString.embedded(text) : text, true);
   notify(c, NOTIFY.string, 'incrbyfloat', key);
   c.reply.bulk(text);
 }

@@ -95,7 +95,7 @@ const CONTAINER_ENCODING = { hash: 'hashtable', list: 'quicklist', set: 'hashtab
 /** Redis's object encoding as OBJECT ENCODING and DEBUG OBJECT name it. */
 export function objectEncoding(v: Value): string {
   if (typeof v === 'string') return isIntString(v) ? 'int' : v.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
-  if (v instanceof RawString) return 'raw';
+  if (v instanceof RawString) return v.embstr ? 'embstr' : 'raw';
   return v.encoding?.() ?? CONTAINER_ENCODING[v.type];
 }
 
@@ -111,6 +111,7 @@ export function stringValueSize(v: string | RawString): number {
     if (n <= EMBSTR_LIMIT) return mallocSize(ROBJ + 3 + n + 1);
     return ROBJ + mallocSize(sdsHeader(n, false) + n + 1);
   }
+  if (v.embstr) return mallocSize(ROBJ + 3 + v.length + 1);
   const cap = v.buf.length;
   return ROBJ + mallocSize(sdsHeader(cap, false) + cap + 1);
 }

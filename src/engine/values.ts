@@ -13,10 +13,22 @@ export type RedisType = 'string' | 'hash' | 'list' | 'set' | 'zset' | 'stream';
 /** A mutable byte string with amortised growth (Redis's sds with free space). */
 export class RawString {
   readonly type = 'string' as const;
+  /**
+   * Redis keeps this value inline as an embstr although its text looks like an integer: an
+   * INCRBYFLOAT result, which Redis does not int-encode. Never set on a string edited in place.
+   */
+  embstr = false;
   constructor(
     public buf: Buffer,
     public length: number,
   ) {}
+
+  /** An INCRBYFLOAT result that looks like an integer: stored as Redis's embstr, not as an int. */
+  static embedded(s: string): RawString {
+    const r = RawString.from(s);
+    r.embstr = true;
+    return r;
+  }
 
   static from(s: string | RawString, extra = 0): RawString {
     if (typeof s !== 'string') return s;
@@ -92,7 +104,9 @@ export function cloneValue(v: Value): Value {
   if (v instanceof RawString) {
     const buf = Buffer.allocUnsafe(v.length);
     v.buf.copy(buf, 0, 0, v.length);
-    return new RawString(buf, v.length);
+    const copy = new RawString(buf, v.length);
+    copy.embstr = v.embstr;
+    return copy;
   }
   return v.clone();
 }
