@@ -567,6 +567,49 @@ describe('strings: differential against Redis 7.0', () => {
     await t.error('INCRBYFLOAT', 'f');
   });
 
+  it('MEMORY USAGE follows sds growth as Redis does it: APPEND, SETRANGE, SETBIT, BITOP, COPY', async () => {
+    const t = await servers.pair();
+    await t.do('FLUSHALL');
+    const usage = (k: string) => t.do('MEMORY', 'USAGE', k);
+    await t.do('SET', 'e', 'ab');
+    for (let i = 0; i < 3; i++) {
+      await t.do('APPEND', 'e', '5');
+      await usage('e');
+    }
+    await t.do('SET', 'f', 'hello');
+    for (let i = 0; i < 8; i++) {
+      await t.do('APPEND', 'f', '0123456789');
+      await usage('f');
+    }
+    // A raw value as SET stores it (trimmed when more than 10% is free), then edited in place.
+    for (const len of [45, 50, 60, 100, 300]) {
+      await t.do('SET', 'g', 'g'.repeat(len));
+      await t.do('APPEND', 'g', 'x');
+      await usage('g');
+      await t.do('APPEND', 'g', 'y'.repeat(len));
+      await usage('g');
+    }
+    for (const [at, v] of [['10', 'abc'], ['40', 'x'], ['300', 'y'], ['2', 'zz']]) {
+      await t.do('SETRANGE', 'h', at, v);
+      await usage('h');
+    }
+    for (const bit of ['7', '300', '3000', '5']) {
+      await t.do('SETBIT', 'b', bit, '1');
+      await usage('b');
+    }
+    await t.do('SET', 'n', '10');
+    await t.do('APPEND', 'n', '5');
+    await usage('n');
+    await t.do('APPEND', 'new', 'abc');
+    await usage('new');
+    await t.do('APPEND', 'new', 'd');
+    await usage('new');
+    await t.do('COPY', 'f', 'f2');
+    await usage('f2');
+    await t.do('BITOP', 'OR', 'bo', 'b', 'h');
+    await usage('bo');
+  });
+
   it('INCRBYFLOAT stores an embstr, even when the result looks like an integer; editing it makes it raw', async () => {
     const t = await servers.pair();
     await t.do('FLUSHALL');

@@ -6,7 +6,7 @@ import { INT64_MAX, INT64_MIN, isKeyword, parseInt64, parseLong } from './args.j
 import { RawString, isString, type StringValue, type Value } from '../engine/values.js';
 import { addLongDouble, formatLongDouble, parseLongDouble } from '../engine/long-double.js';
 import { bitpos, bitposInByte, bitsInByte, popcount } from '../engine/bits.js';
-import { isIntString } from '../engine/memory.js';
+import { isIntString, objectEncoding, sdsStoredRawAlloc } from '../engine/memory.js';
 import { NOTIFY, notify } from './notifications.js';
 
 /** String and bitmap commands, as Redis 7.0's t_string.c and bitops.c. */
@@ -60,13 +60,20 @@ function byteAt(v: StringValue, i: number): number {
 }
 
 /**
- * dbUnshareStringValue: the key's value as a mutable RawString with room for `extra` more bytes,
- * storing it under the key (TTL kept) if it was a plain string.
+ * dbUnshareStringValue, then sdsgrowzero to `size` bytes: the key's value as a mutable RawString
+ * of at least `size` bytes, stored under the key (TTL kept) and accounted at its new size. A plain
+ * string or an embstr becomes a raw string of its own first, as in Redis.
  */
-function unshare(c: Client, key: string, v: StringValue, extra: number): RawString {
-  if (typeof v !== 'string' && !v.embstr) return v;
-  // A plain string, or an embstr: edited in place, it becomes a raw string of its own.
-  const raw = RawString.from(typeof v === 'string' ? v : v.toString(), extra);
+function unshare(c: Client, key: string, v: StringValue, size: number): RawString {
+  if (typeof v !== 'string' && !v.embstr) {
+    v.grow(size);
+    c.db.modified(key);
+    return v;
+  }
+  const raw = RawString.from(typeof v === 'string' ? v : v.toString(), Math.max(0, size - v.length));
+  // Redis edits a raw string value in place, with the room SET left it; others get a fresh sds.
+  if (typeof v === 'string' && objectEncoding(v) === 'raw') raw.alloc = sdsStoredRawAlloc(v.length);
+  raw.grow(size);
   c.db.set(key, raw, true);
   return raw;
 }
@@ -317,11 +324,9 @@ function appendCommand(c: Client, args: string[]): void {
     return;
   }
   checkStringLength(c, v.length, add.length);
-  const raw = unshare(c, key, v, add.length);
-  const at = raw.length;
-  raw.grow(at + add.length);
+  const at = v.length;
+  const raw = unshare(c, key, v, at + add.length);
   raw.buf.latin1Write(add, at);
-  if (raw === v) c.db.modified(key);
   notify(c, NOTIFY.string, 'append', key);
   c.reply.integer(raw.length);
 }
@@ -344,12 +349,9 @@ function setrangeCommand(c: Client, args: string[]): void {
     raw = new RawString(Buffer.alloc(size), size);
     c.db.set(key, raw);
   } else {
-    raw = unshare(c, key, v, Math.max(0, size - v.length));
+    raw = unshare(c, key, v, size);
   }
-  raw.grow(size);
   raw.buf.latin1Write(value, offset);
-  // After growing, so the keyspace accounts the new size.
-  if (raw === v) c.db.modified(key);
   notify(c, NOTIFY.string, 'setrange', key);
   c.reply.integer(raw.length);
 }
@@ -746,10 +748,7 @@ function growForBits(c: Client, key: string, maxBit: number): RawString {
     c.db.set(key, raw);
     return raw;
   }
-  const raw = unshare(c, key, v, Math.max(0, size - v.length));
-  raw.grow(size);
-  if (raw === v) c.db.modified(key);
-  return raw;
+  return unshare(c, key, v, size);
 }
 
 // ---- LCS --------------------------------------------------------------------------------------

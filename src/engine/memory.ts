@@ -57,6 +57,41 @@ function sdsHeader(len: number, allowType5: boolean): number {
   return 17;
 }
 
+/** Header bytes and largest `alloc` of the sds type sdsReqType picks for `len` (type 5 aside). */
+function sdsTypeFor(len: number): { hdr: number; max: number } {
+  if (len < 256) return { hdr: 3, max: 255 };
+  if (len < 65536) return { hdr: 5, max: 65535 };
+  if (len < 4294967296) return { hdr: 9, max: 4294967295 };
+  return { hdr: 17, max: Infinity };
+}
+
+/** Redis's SDS_MAX_PREALLOC: greedy growth doubles below it and adds it above. */
+const SDS_MAX_PREALLOC = 1024 * 1024;
+
+/** The `alloc` of sdsnewlen(len): the malloc size class less header and terminator (none spare for sdshdr5). */
+export function sdsNewAlloc(len: number): number {
+  if (len > 0 && len < 32) return len;
+  const { hdr, max } = sdsTypeFor(len);
+  return Math.min(mallocSize(hdr + len + 1) - hdr - 1, max);
+}
+
+/**
+ * The `alloc` of a raw (over 44 bytes, not an integer) string value as SET stores it: made by
+ * sdsnewlen, then trimmed to its length by tryObjectEncoding if more than 10% of it is free.
+ */
+export function sdsStoredRawAlloc(len: number): number {
+  const alloc = sdsNewAlloc(len);
+  return alloc - len > len / 10 ? len : alloc;
+}
+
+/** The `alloc` after sdsMakeRoomFor(s, add) (greedy) on an sds holding `len` bytes with no room. */
+export function sdsGrownAlloc(len: number, add: number): number {
+  let newlen = len + add;
+  newlen = newlen < SDS_MAX_PREALLOC ? newlen * 2 : newlen + SDS_MAX_PREALLOC;
+  const { hdr, max } = sdsTypeFor(newlen);
+  return Math.min(mallocSize(hdr + newlen + 1) - hdr - 1, max);
+}
+
 /** sdsZmallocSize of a freshly made sds (keys, dict fields and members). */
 export function sdsSize(len: number): number {
   return mallocSize(sdsHeader(len, true) + len + 1);
@@ -112,8 +147,8 @@ export function stringValueSize(v: string | RawString): number {
     return ROBJ + mallocSize(sdsHeader(n, false) + n + 1);
   }
   if (v.embstr) return mallocSize(ROBJ + 3 + v.length + 1);
-  const cap = v.buf.length;
-  return ROBJ + mallocSize(sdsHeader(cap, false) + cap + 1);
+  if (v.sdsType5) return ROBJ + mallocSize(1 + v.alloc + 1);
+  return ROBJ + mallocSize(sdsTypeFor(v.alloc).hdr + v.alloc + 1);
 }
 
 /** Bytes of one listpack entry holding `s` (integers are stored in 1 to 9 bytes, strings with a length prefix). */

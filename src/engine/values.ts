@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { sdsGrownAlloc, sdsNewAlloc } from './memory.js';
 
 /**
  * The values a key can hold. Strings are latin1 JS strings (one char per byte, binary-safe and
@@ -18,10 +19,20 @@ export class RawString {
    * INCRBYFLOAT result, which Redis does not int-encode. Never set on a string edited in place.
    */
   embstr = false;
+  /**
+   * The sds allocation Redis would hold for this string (its `alloc`), for the memory model:
+   * made by sdsnewlen (a 1-31 byte string is an sdshdr5 with no room to spare) and grown by
+   * sdsMakeRoomFor's greedy rule. `buf` may be larger; only `alloc` is accounted.
+   */
+  alloc: number;
+  sdsType5: boolean;
   constructor(
     public buf: Buffer,
     public length: number,
-  ) {}
+  ) {
+    this.sdsType5 = length > 0 && length < 32;
+    this.alloc = sdsNewAlloc(length);
+  }
 
   /** An INCRBYFLOAT result that looks like an integer: stored as Redis's embstr, not as an int. */
   static embedded(s: string): RawString {
@@ -37,9 +48,13 @@ export class RawString {
     return new RawString(buf, s.length);
   }
 
-  /** Makes room for `size` bytes, zero-filling any new bytes up to `size`. */
+  /** Makes room for `size` bytes, zero-filling any new bytes up to `size` (sdsgrowzero). */
   grow(size: number): void {
     if (size <= this.length) return;
+    if (size > this.alloc) {
+      this.alloc = sdsGrownAlloc(this.length, size - this.length);
+      this.sdsType5 = false;
+    }
     if (size > this.buf.length) {
       const cap = Math.max(size, Math.min(this.buf.length * 2, size + 1024 * 1024));
       const next = Buffer.allocUnsafe(cap);
