@@ -13,6 +13,7 @@ import {
   ConsumerGroup,
   ENTRIES_READ_INVALID,
   ID_MAX,
+  type IdMap,
   type PendingEntry,
   Stream,
   type StreamEntry,
@@ -731,7 +732,7 @@ function xinfoStream(c: Client, args: string[]): void {
     c.reply.bulk('pel-count');
     c.reply.integer(g.pel.size);
     c.reply.bulk('pending');
-    const pending = [...g.pel.range(0n, ID_MAX)].slice(0, count === 0 ? undefined : count);
+    const pending = pelHead(g.pel, count);
     c.reply.array(pending.length);
     for (const [id, nack] of pending) {
       c.reply.array(4);
@@ -751,7 +752,7 @@ function xinfoStream(c: Client, args: string[]): void {
       c.reply.bulk('pel-count');
       c.reply.integer(consumer.pel.size);
       c.reply.bulk('pending');
-      const mine = [...consumer.pel.range(0n, ID_MAX)].slice(0, count === 0 ? undefined : count);
+      const mine = pelHead(consumer.pel, count);
       c.reply.array(mine.length);
       for (const [id, nack] of mine) {
         c.reply.array(3);
@@ -761,6 +762,16 @@ function xinfoStream(c: Client, args: string[]): void {
       }
     }
   }
+}
+
+/** The first `count` pending entries in ID order (all with COUNT 0), without walking the rest. */
+function pelHead(pel: IdMap<PendingEntry>, count: number): [StreamId, PendingEntry][] {
+  const head: [StreamId, PendingEntry][] = [];
+  for (const entry of pel.range(0n, ID_MAX)) {
+    if (count !== 0 && head.length === count) break;
+    head.push(entry);
+  }
+  return head;
 }
 
 function replyEntriesRead(c: Client, g: ConsumerGroup): void {
